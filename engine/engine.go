@@ -1,0 +1,251 @@
+package engine
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	duckdb "github.com/duckdb/duckdb-go/v2"
+	"go.uber.org/zap"
+
+	"github.com/lakegate/lakegate/catalog"
+)
+
+// Config sizes and sandboxes the engine.
+type Config struct {
+	// AllowedDirs are the only directories DuckDB may read (warehouses, caches).
+	AllowedDirs []string
+	// MemoryLimit is DuckDB's memory_limit, e.g. "4GB"; "" leaves DuckDB's default.
+	MemoryLimit string
+	// Threads is DuckDB's thread count; 0 leaves DuckDB's default (all cores).
+	Threads int
+	// Connections is the number of pooled DuckDB connections (concurrent queries).
+	Connections int
+	// Setup statements run once before the configuration is locked (catalog views,
+	// macros).
+	Setup []string
+	Logger *zap.Logger
+}
+
+// Engine is the sandboxed DuckDB.
+type Engine struct {
+	connector *duckdb.Connector
+	pool      chan *duckdb.Conn
+	all       []*duckdb.Conn
+	log       *zap.Logger
+}
+
+// Open starts DuckDB in memory, sandboxes it and fills the connection pool.
+func Open(ctx context.Context, cfg Config) (*Engine, error) {
+	if cfg.Connections <= 0 {
+		cfg.Connections = 8
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = zap.NewNop()
+	}
+	connector, err := duckdb.NewConnector("", nil)
+	if err != nil {
+		return nil, fmt.Errorf("open duckdb: %w", err)
+	}
+	e := &Engine{connector: connector, pool: make(chan *duckdb.Conn, cfg.Connections), log: cfg.Logger}
+	for range cfg.Connections {
+		c, err := connector.Connect(ctx)
+		if err != nil {
+			e.Close()
+			return nil, fmt.Errorf("connect duckdb: %w", err)
+		}
+		dc := c.(*duckdb.Conn)
+		e.all = append(e.all, dc)
+		e.pool <- dc
+	}
+	if err := e.sandbox(ctx, cfg); err != nil {
+		e.Close()
+		return nil, err
+	}
+	return e, nil
+}
+
+func (e *Engine) sandbox(ctx context.Context, cfg Config) error {
+	c := e.all[0]
+	dirs := make([]string, len(cfg.AllowedDirs))
+	for i, d := range cfg.AllowedDirs {
+		dirs[i] = catalog.QuoteLiteral(strings.TrimSuffix(d, "/") + "/")
+	}
+	stmts := []string{
+		"SET autoinstall_known_extensions = false",
+		"SET autoload_known_extensions = false",
+	}
+	if cfg.MemoryLimit != "" {
+		stmts = append(stmts, "SET memory_limit = "+catalog.QuoteLiteral(cfg.MemoryLimit))
+	}
+	if cfg.Threads > 0 {
+		stmts = append(stmts, fmt.Sprintf("SET threads = %d", cfg.Threads))
+	}
+	stmts = append(stmts, cfg.Setup...)
+	stmts = append(stmts,
+		"SET allowed_directories = ["+strings.Join(dirs, ", ")+"]",
+		"SET enable_external_access = false",
+		"SET lock_configuration = true",
+	)
+	for _, s := range stmts {
+		if _, err := c.ExecContext(ctx, s, nil); err != nil {
+			return fmt.Errorf("duckdb setup %q: %w", firstLine(s), err)
+		}
+	}
+	return nil
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i] + "..."
+	}
+	return s
+}
+
+// Close closes every connection and the database.
+func (e *Engine) Close() error {
+	var errs []error
+	for _, c := range e.all {
+		errs = append(errs, c.Close())
+	}
+	errs = append(errs, e.connector.Close())
+	return errors.Join(errs...)
+}
+
+func (e *Engine) acquire(ctx context.Context) (*duckdb.Conn, error) {
+	select {
+	case c := <-e.pool:
+		return c, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (e *Engine) release(c *duckdb.Conn) { e.pool <- c }
+
+// Rows streams a query's result as Arrow record batches.
+type Rows struct {
+	e      *Engine
+	conn   *duckdb.Conn
+	reader array.RecordReader
+	cur    arrow.RecordBatch
+	done   bool
+}
+
+// Schema is the result's Arrow schema.
+func (r *Rows) Schema() *arrow.Schema { return r.reader.Schema() }
+
+// Next returns the next batch, or (nil, io.EOF)-like (nil, nil) at the end. The batch
+// is valid until the next call.
+func (r *Rows) Next(ctx context.Context) (arrow.RecordBatch, error) {
+	if r.done {
+		return nil, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if r.reader.Next() {
+		return r.reader.RecordBatch(), nil
+	}
+	err := r.reader.Err()
+	r.Close()
+	if err != nil {
+		return nil, Error(err)
+	}
+	return nil, nil
+}
+
+// Close releases the result and returns the connection to the pool. Safe to repeat.
+func (r *Rows) Close() error {
+	if r.done {
+		return nil
+	}
+	r.done = true
+	r.reader.Release()
+	r.e.release(r.conn)
+	return nil
+}
+
+// Query runs one read statement and streams its result. params bind $1, $2, ...
+func (e *Engine) Query(ctx context.Context, query string, params []any) (*Rows, error) {
+	conn, err := e.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ar, err := duckdb.NewArrowFromConn(conn)
+	if err != nil {
+		e.release(conn)
+		return nil, err
+	}
+	reader, err := ar.QueryContext(ctx, query, params...)
+	if err != nil {
+		e.release(conn)
+		if ctx.Err() != nil {
+			return nil, context.Cause(ctx)
+		}
+		return nil, Error(err)
+	}
+	return &Rows{e: e, conn: conn, reader: reader}, nil
+}
+
+// Description is what Describe learns about a statement without running it on data.
+type Description struct {
+	ParamTypes []duckdb.Type // one per $n; TYPE_INVALID where DuckDB could not tell
+	Schema     *arrow.Schema
+}
+
+// Describe prepares a statement (whose lake scans are empty relations) to learn its
+// parameter and result types.
+func (e *Engine) Describe(ctx context.Context, query string) (*Description, error) {
+	conn, err := e.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer e.release(conn)
+	st, err := conn.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, Error(err)
+	}
+	stmt := st.(*duckdb.Stmt)
+	n := stmt.NumInput()
+	d := &Description{ParamTypes: make([]duckdb.Type, n)}
+	for i := range n {
+		t, err := stmt.ParamType(i + 1)
+		if err == nil {
+			d.ParamTypes[i] = t
+		}
+	}
+	stmt.Close()
+	args := make([]any, n)
+	ar, err := duckdb.NewArrowFromConn(conn)
+	if err != nil {
+		return nil, err
+	}
+	reader, err := ar.QueryContext(ctx, "SELECT * FROM ("+query+") LIMIT 0", args...)
+	if err != nil {
+		return nil, Error(err)
+	}
+	d.Schema = reader.Schema()
+	reader.Release()
+	return d, nil
+}
+
+// Exec runs a statement that returns no rows (used for setup and catalog refresh).
+func (e *Engine) Exec(ctx context.Context, query string) error {
+	conn, err := e.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer e.release(conn)
+	_, err = conn.ExecContext(ctx, query, nil)
+	if err != nil {
+		return Error(err)
+	}
+	return nil
+}
+
+var _ driver.Conn = (*duckdb.Conn)(nil)

@@ -1,0 +1,125 @@
+package pushdown
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/apache/iceberg-go"
+	"github.com/apache/iceberg-go/table"
+
+	"github.com/lakegate/lakegate/catalog"
+	"github.com/lakegate/lakegate/pgerr"
+)
+
+// Request is what the planner asks for one lake table reference.
+type Request struct {
+	Name       string
+	Table      *table.Table
+	SnapshotID int64 // 0 = the current snapshot
+	// Filter is the conjunction of the predicates that apply to this table's rows;
+	// nil or AlwaysTrue for none. Pruning never changes results: DuckDB still applies
+	// the full WHERE clause.
+	Filter iceberg.BooleanExpression
+	Remap  *catalog.Remapper
+}
+
+// Plan prunes the table's files with the filter and groups what is left by delete files.
+func Plan(ctx context.Context, req Request) (*ScanSpec, error) {
+	meta := req.Table.Metadata()
+	spec := &ScanSpec{Table: req.Name, Schema: meta.CurrentSchema()}
+	var snap *table.Snapshot
+	if req.SnapshotID != 0 {
+		snap = meta.SnapshotByID(req.SnapshotID)
+		if snap == nil {
+			return nil, pgerr.New(pgerr.UndefinedObject, "snapshot %d of table %q does not exist", req.SnapshotID, req.Name)
+		}
+	} else {
+		snap = meta.CurrentSnapshot()
+	}
+	if snap == nil {
+		return spec, nil // a table without snapshots has no rows
+	}
+	spec.SnapshotID = snap.SnapshotID
+	if snap.Summary != nil {
+		spec.Stats.DataFilesTotal = atoi(snap.Summary.Properties["total-data-files"])
+		spec.Stats.RowsTotal = int64(atoi(snap.Summary.Properties["total-records"]))
+	}
+
+	opts := []table.ScanOption{table.WithSnapshotID(snap.SnapshotID)}
+	if req.Filter != nil && req.Filter.Op() != iceberg.OpTrue {
+		opts = append(opts, table.WithRowFilter(req.Filter))
+		spec.Filter = req.Filter.String()
+	}
+	scan := req.Table.Scan(opts...)
+	tasks, err := scan.PlanFiles(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, pgerr.Wrap(err, pgerr.IOError, "could not plan scan of table %q: %v", req.Name, err)
+	}
+
+	groups := map[string]int{}
+	deletes := map[string]bool{}
+	for _, task := range tasks {
+		if len(task.DeletionVectorFiles) > 0 {
+			return nil, pgerr.New(pgerr.FeatureNotSupported,
+				"table %q has deletion vectors, which lakegate does not read yet", req.Name)
+		}
+		df, err := dataFile(req.Remap, task.File)
+		if err != nil {
+			return nil, pgerr.Wrap(err, pgerr.IOError, "table %q: %v", req.Name, err)
+		}
+		var pos, eq []DeleteFile
+		for _, d := range task.DeleteFiles {
+			p, err := req.Remap.Local(d.FilePath())
+			if err != nil {
+				return nil, pgerr.Wrap(err, pgerr.IOError, "table %q: %v", req.Name, err)
+			}
+			pos = append(pos, DeleteFile{Location: d.FilePath(), Path: p})
+			deletes[d.FilePath()] = true
+		}
+		for _, d := range task.EqualityDeleteFiles {
+			p, err := req.Remap.Local(d.FilePath())
+			if err != nil {
+				return nil, pgerr.Wrap(err, pgerr.IOError, "table %q: %v", req.Name, err)
+			}
+			eq = append(eq, DeleteFile{Location: d.FilePath(), Path: p, EqualityIDs: d.EqualityFieldIDs()})
+			deletes[d.FilePath()] = true
+		}
+		sortDeletes(pos)
+		sortDeletes(eq)
+		key := groupKey(pos, eq)
+		i, ok := groups[key]
+		if !ok {
+			i = len(spec.Groups)
+			groups[key] = i
+			spec.Groups = append(spec.Groups, FileGroup{PositionDeletes: pos, EqualityDeletes: eq})
+		}
+		spec.Groups[i].Files = append(spec.Groups[i].Files, df)
+		spec.Stats.DataFilesKept++
+		spec.Stats.RowsKept += df.Records
+		spec.Stats.BytesKept += df.Bytes
+	}
+	spec.Stats.DeleteFiles = len(deletes)
+	if spec.Stats.DataFilesTotal < spec.Stats.DataFilesKept {
+		spec.Stats.DataFilesTotal = spec.Stats.DataFilesKept
+	}
+	return spec, nil
+}
+
+func dataFile(remap *catalog.Remapper, f iceberg.DataFile) (DataFile, error) {
+	if f.FileFormat() != iceberg.ParquetFile {
+		return DataFile{}, pgerr.New(pgerr.FeatureNotSupported, "data file %s is %s; lakegate reads Parquet only", f.FilePath(), f.FileFormat())
+	}
+	p, err := remap.Local(f.FilePath())
+	if err != nil {
+		return DataFile{}, err
+	}
+	return DataFile{Location: f.FilePath(), Path: p, Records: f.Count(), Bytes: f.FileSizeBytes()}, nil
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
+}
