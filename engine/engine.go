@@ -194,8 +194,8 @@ func (e *Engine) Query(ctx context.Context, query string, params []any) (*Rows, 
 
 // Description is what Describe learns about a statement without running it on data.
 type Description struct {
-	ParamTypes []duckdb.Type // one per $n; TYPE_INVALID where DuckDB could not tell
-	Schema     *arrow.Schema
+	ParamOIDs []uint32 // PostgreSQL type of each $n; 0 where DuckDB could not tell
+	Schema    *arrow.Schema
 }
 
 // Describe prepares a statement (whose lake scans are empty relations) to learn its
@@ -212,11 +212,10 @@ func (e *Engine) Describe(ctx context.Context, query string) (*Description, erro
 	}
 	stmt := st.(*duckdb.Stmt)
 	n := stmt.NumInput()
-	d := &Description{ParamTypes: make([]duckdb.Type, n)}
+	d := &Description{ParamOIDs: make([]uint32, n)}
 	for i := range n {
-		t, err := stmt.ParamType(i + 1)
-		if err == nil {
-			d.ParamTypes[i] = t
+		if t, err := stmt.ParamType(i + 1); err == nil {
+			d.ParamOIDs[i] = paramOID(t)
 		}
 	}
 	stmt.Close()

@@ -100,8 +100,8 @@ func TestDescribe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(d.ParamTypes) != 2 || d.Schema.NumFields() != 2 || d.Schema.Field(0).Type.ID() != arrow.INT32 {
-		t.Fatalf("describe: %+v %v", d.ParamTypes, d.Schema)
+	if len(d.ParamOIDs) != 2 || d.ParamOIDs[0] != 23 || d.Schema.NumFields() != 2 || d.Schema.Field(0).Type.ID() != arrow.INT32 {
+		t.Fatalf("describe: %+v %v", d.ParamOIDs, d.Schema)
 	}
 }
 

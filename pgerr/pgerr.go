@@ -121,6 +121,7 @@ func Code(err error) string {
 
 // Codes added for the wire layer's parameter decoding.
 const (
-	InvalidDatetimeFormat = "22007"
-	DatetimeFieldOverflow = "22008"
+	InvalidDatetimeFormat    = "22007"
+	DatetimeFieldOverflow    = "22008"
+	CharacterNotInRepertoire = "22021"
 )

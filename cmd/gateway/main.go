@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/pflag"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/lakegate/lakegate/catalog"
+	"github.com/lakegate/lakegate/engine"
+	"github.com/lakegate/lakegate/planner"
+	"github.com/lakegate/lakegate/wire"
+)
+
+const usage = `lakegate: PostgreSQL clients over an Apache Iceberg lakehouse
+
+Usage:
+  gateway demo  [--dir DIR] [--listen ADDR] [--scale N]   build (first run) and serve a demo lakehouse
+  gateway serve --config FILE [flags]                     serve the configured catalogs
+  gateway scram-verifier PASSWORD                         print a SCRAM-SHA-256 verifier for users[].verifier
+
+Run "gateway serve --help" for the flags of serve.
+`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var err error
+	switch os.Args[1] {
+	case "demo":
+		err = runDemo(ctx, os.Args[2:])
+	case "serve":
+		err = runServe(ctx, os.Args[2:])
+	case "scram-verifier":
+		if len(os.Args) != 3 {
+			err = errors.New("usage: gateway scram-verifier PASSWORD")
+		} else {
+			fmt.Println(wire.ScramVerifier(os.Args[2]))
+		}
+	case "help", "-h", "--help":
+		fmt.Print(usage)
+	default:
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "gateway:", err)
+		os.Exit(1)
+	}
+}
+
+func runServe(ctx context.Context, args []string) error {
+	fs := pflag.NewFlagSet("serve", pflag.ContinueOnError)
+	serveFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(fs)
+	if err != nil {
+		return err
+	}
+	return serve(ctx, cfg, nil)
+}
+
+func newLogger(level string) (*zap.Logger, error) {
+	lvl, err := zapcore.ParseLevel(level)
+	if err != nil {
+		return nil, err
+	}
+	zc := zap.NewProductionConfig()
+	zc.Level = zap.NewAtomicLevelAt(lvl)
+	zc.Sampling = nil
+	return zc.Build()
+}
+
+// serve runs the gateway until ctx ends, then shuts down gracefully. ready, if set, is
+// called with the listening address.
+func serve(ctx context.Context, cfg Config, ready func(net.Addr)) error {
+	log, err := newLogger(cfg.LogLevel)
+	if err != nil {
+		return err
+	}
+	defer log.Sync()
+
+	cats := map[string]*catalog.Catalog{}
+	for db, cc := range cfg.Catalogs {
+		c, err := catalog.Open(db, cc)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		cats[db] = c
+	}
+	eng, err := engine.Open(ctx, engine.Config{
+		AllowedDirs: allowedDirs(cfg),
+		MemoryLimit: cfg.Engine.MemoryLimit,
+		Threads:     cfg.Engine.Threads,
+		Connections: cfg.Engine.Connections,
+		Logger:      log,
+	})
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+
+	users := make([]wire.User, len(cfg.Users))
+	for i, u := range cfg.Users {
+		users[i] = wire.User{Name: u.Name, Password: u.Password, Verifier: u.Verifier}
+	}
+	srv, err := wire.NewServer(wire.Config{
+		ListenAddress:  cfg.Listen,
+		Users:          users,
+		AuthMethod:     cfg.Auth,
+		MaxConnections: cfg.MaxConnections,
+		MaxMessageSize: cfg.MaxMessageSize,
+		StartupTimeout: cfg.StartupTimeout,
+		Logger:         log,
+	}, planner.NewGateway(cats, eng, log))
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return err
+	}
+	log.Info("listening", zap.String("address", ln.Addr().String()))
+	if ready != nil {
+		ready(ln.Addr())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(context.Background(), ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", zap.Duration("deadline", cfg.ShutdownTimeout))
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Warn("shutdown", zap.Error(err))
+	}
+	if err := <-errc; err != nil && !errors.Is(err, wire.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

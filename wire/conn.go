@@ -1,0 +1,356 @@
+package wire
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgproto3"
+	"go.uber.org/zap"
+
+	"github.com/lakegate/lakegate/pgerr"
+)
+
+// flushThreshold is how much output may wait in the buffer while rows stream.
+const flushThreshold = 64 << 10
+
+// inboxSize bounds how many read-ahead messages wait for the connection goroutine.
+const inboxSize = 32
+
+// conn is one client connection. serve runs on its own goroutine and is the only
+// writer; a reader goroutine (readLoop) feeds it messages after authentication.
+type conn struct {
+	srv *Server
+	nc  net.Conn
+	log *zap.Logger
+	fr  *frameReader
+	be  *pgproto3.Backend // used for writing only
+
+	ctx    context.Context // ends when the client goes away or the server stops
+	cancel context.CancelCauseFunc
+	inbox  chan frame
+
+	sess    Session
+	key     backendKey
+	stmts   map[string]*preparedStatement
+	portals map[string]*portal
+
+	ignoreTillSync bool
+	idle           bool  // ReadyForQuery sent, nothing received since
+	pending        int   // bytes buffered since the last flush, approximately
+	writeErr       error // the socket failed: stop producing output
+	fatalSent      bool  // a FATAL went out: the connection ends
+	rowMsg         dataRowMsg
+
+	activeMu     sync.Mutex
+	activeCancel context.CancelCauseFunc // the running statement's, for CancelRequest
+
+	tzName string
+	tzLoc  *time.Location
+}
+
+func newConn(parent context.Context, s *Server, nc net.Conn) *conn {
+	ctx, cancel := context.WithCancelCause(parent)
+	return &conn{
+		srv:     s,
+		nc:      nc,
+		log:     s.log.With(zap.Stringer("remote", nc.RemoteAddr())),
+		fr:      newFrameReader(nc, s.cfg.MaxMessageSize),
+		be:      pgproto3.NewBackend(nil, nc),
+		ctx:     ctx,
+		cancel:  cancel,
+		inbox:   make(chan frame, inboxSize),
+		stmts:   map[string]*preparedStatement{},
+		portals: map[string]*portal{},
+	}
+}
+
+// serve runs the connection to its end. It never panics: a panic is logged and
+// answered with a FATAL XX000.
+func (c *conn) serve() {
+	defer c.nc.Close()
+	defer c.cancel(errClientGone)
+	defer func() {
+		if r := recover(); r != nil {
+			c.log.Error("wire: panic in connection", zap.Any("panic", r), zap.ByteString("stack", debug.Stack()))
+			c.fatal(pgerr.New(pgerr.Internal, "internal error"))
+		}
+	}()
+
+	admitted, err := c.startup()
+	if admitted {
+		defer c.srv.release()
+	}
+	if err != nil || c.sess == nil {
+		if err != nil && !isNetErr(err) {
+			c.log.Debug("wire: startup failed", zap.Error(err))
+		}
+		return
+	}
+	defer c.closeSession()
+
+	go c.readLoop()
+	c.loop()
+}
+
+// readLoop reads messages ahead so that a client that hangs up is noticed while a
+// query runs: the read error cancels the connection context at once.
+func (c *conn) readLoop() {
+	for {
+		f, err := c.fr.next()
+		if err != nil {
+			var pe *protocolError
+			if !errors.As(err, &pe) {
+				c.cancel(errClientGone)
+			}
+			f = frame{err: err}
+		}
+		select {
+		case c.inbox <- f:
+		case <-c.ctx.Done():
+			return
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// loop dispatches messages until Terminate, a fatal error or the end of the connection.
+func (c *conn) loop() {
+	for {
+		var draining <-chan struct{}
+		if c.idle {
+			draining = c.srv.draining
+		}
+		var f frame
+		select {
+		case f = <-c.inbox:
+		case <-draining:
+			c.fatal(errAdminShutdown)
+			return
+		case <-c.ctx.Done():
+			if cause := context.Cause(c.ctx); cause != errClientGone && !c.fatalSent {
+				c.fatal(errAdminShutdown)
+			}
+			return
+		}
+		c.idle = false
+		if f.err != nil {
+			var pe *protocolError
+			if errors.As(f.err, &pe) {
+				c.fatal(pgerr.New(pgerr.ProtocolViolation, "%s", pe.msg))
+			}
+			return
+		}
+		if !c.dispatch(f) || c.writeErr != nil || c.fatalSent {
+			return
+		}
+	}
+}
+
+// dispatch handles one message; false ends the connection.
+func (c *conn) dispatch(f frame) bool {
+	switch f.typ {
+	case 'X':
+		return false
+	case 'S':
+		c.ignoreTillSync = false
+		c.handleSync()
+		return true
+	case 'Q', 'F':
+		// The simple protocol is not subject to ignore-till-Sync.
+	case 'P', 'B', 'D', 'E', 'C', 'H':
+		if c.ignoreTillSync {
+			return true
+		}
+	case 'd', 'c', 'f':
+		return true // COPY data outside COPY IN is ignored, as PostgreSQL does
+	default:
+		c.fatal(pgerr.New(pgerr.ProtocolViolation, "invalid frontend message type %d", f.typ))
+		return false
+	}
+	msg, err := decodeFrontend(f)
+	if err != nil {
+		c.fatal(pgerr.Wrap(err, pgerr.ProtocolViolation, "invalid message format"))
+		return false
+	}
+	switch m := msg.(type) {
+	case *pgproto3.Query:
+		c.handleQuery(m.String)
+	case *pgproto3.FunctionCall:
+		c.sendError(pgerr.New(pgerr.FeatureNotSupported, "function call protocol is not supported"))
+		c.readyForQuery()
+	case *pgproto3.Parse:
+		c.extended(c.handleParse(m))
+	case *pgproto3.Bind:
+		c.extended(c.handleBind(m))
+	case *pgproto3.Describe:
+		c.extended(c.handleDescribe(m))
+	case *pgproto3.Execute:
+		c.extended(c.handleExecute(m))
+	case *pgproto3.Close:
+		c.extended(c.handleClose(m))
+	case *pgproto3.Flush:
+		c.flush()
+	}
+	return true
+}
+
+func decodeFrontend(f frame) (pgproto3.FrontendMessage, error) {
+	var m pgproto3.FrontendMessage
+	switch f.typ {
+	case 'Q':
+		m = &pgproto3.Query{}
+	case 'F':
+		m = &pgproto3.FunctionCall{}
+	case 'P':
+		m = &pgproto3.Parse{}
+	case 'B':
+		m = &pgproto3.Bind{}
+	case 'D':
+		m = &pgproto3.Describe{}
+	case 'E':
+		m = &pgproto3.Execute{}
+	case 'C':
+		m = &pgproto3.Close{}
+	case 'H':
+		m = &pgproto3.Flush{}
+	default:
+		return nil, fmt.Errorf("unexpected message type %q", f.typ)
+	}
+	if err := m.Decode(f.body); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// extended finishes an extended-protocol message: an error is reported once and
+// everything up to the next Sync is skipped.
+func (c *conn) extended(err error) {
+	if err == nil {
+		return
+	}
+	c.sendError(err)
+	c.sess.FailTransaction()
+	c.ignoreTillSync = true
+}
+
+func (c *conn) handleSync() {
+	if c.sess.TxStatus() != 'T' {
+		// The implicit transaction ended: portals do not outlive it.
+		c.closeAllPortals()
+	}
+	c.readyForQuery()
+}
+
+func (c *conn) readyForQuery() {
+	if c.fatalSent {
+		return
+	}
+	c.send(&pgproto3.ReadyForQuery{TxStatus: c.sess.TxStatus()})
+	c.flush()
+	c.idle = true
+}
+
+// send buffers a message; it is written at the next flush.
+func (c *conn) send(m pgproto3.BackendMessage) {
+	if c.writeErr != nil {
+		return
+	}
+	c.be.Send(m)
+	c.pending += 64
+	if c.pending >= flushThreshold {
+		c.flush()
+	}
+}
+
+func (c *conn) flush() {
+	if c.writeErr != nil {
+		return
+	}
+	c.pending = 0
+	if err := c.be.Flush(); err != nil {
+		c.writeErr = err
+		c.cancel(errClientGone)
+	}
+}
+
+// sendError sends an ErrorResponse for err (severity ERROR unless err says otherwise).
+func (c *conn) sendError(err error) {
+	pe := pgerr.From(err)
+	if pe.Code == pgerr.Internal {
+		c.log.Warn("wire: internal error", zap.Error(err))
+	}
+	sev := pe.Severity
+	if sev == "" {
+		sev = "ERROR"
+	}
+	if sev == "FATAL" {
+		c.fatalSent = true
+	}
+	c.send(&pgproto3.ErrorResponse{
+		Severity:            sev,
+		SeverityUnlocalized: sev,
+		Code:                pe.Code,
+		Message:             pe.Message,
+		Detail:              pe.Detail,
+		Hint:                pe.Hint,
+		Position:            pe.Position,
+	})
+}
+
+// fatal sends a FATAL ErrorResponse and flushes; the caller then closes.
+func (c *conn) fatal(err *pgerr.Error) {
+	e := *err
+	e.Severity = "FATAL"
+	c.sendError(&e)
+	c.flush()
+}
+
+// setActive records the cancel function CancelRequest should call; nil clears it.
+func (c *conn) setActive(cancel context.CancelCauseFunc) {
+	c.activeMu.Lock()
+	c.activeCancel = cancel
+	c.activeMu.Unlock()
+}
+
+// cancelActive cancels the running statement, if any (CancelRequest).
+func (c *conn) cancelActive() {
+	c.activeMu.Lock()
+	cancel := c.activeCancel
+	c.activeMu.Unlock()
+	if cancel != nil {
+		cancel(errUserCancel)
+	}
+}
+
+func (c *conn) closeSession() {
+	c.closeAllPortals()
+	for name, ps := range c.stmts {
+		ps.close()
+		delete(c.stmts, name)
+	}
+	c.srv.keys.remove(c.key)
+	c.sess.Close()
+}
+
+// location is the session's TimeZone, cached while it does not change.
+func (c *conn) location() *time.Location {
+	name := c.sess.Setting("TimeZone")
+	if c.tzLoc != nil && name == c.tzName {
+		return c.tzLoc
+	}
+	c.tzName, c.tzLoc = name, loadLocation(name)
+	return c.tzLoc
+}
+
+func isNetErr(err error) bool {
+	var ne net.Error
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) || errors.As(err, &ne)
+}
