@@ -125,6 +125,7 @@ func (c *Catalog) Namespaces(ctx context.Context) ([]string, error) {
 		return nil, err
 	}
 	var out []string
+	seen := map[string]bool{}
 	var walk func(parent table.Identifier) error
 	walk = func(parent table.Identifier) error {
 		nss, err := ice.ListNamespaces(ctx, parent)
@@ -132,12 +133,15 @@ func (c *Catalog) Namespaces(ctx context.Context) ([]string, error) {
 			return err
 		}
 		for _, ns := range nss {
-			out = append(out, strings.Join(ns, "."))
-			if len(ns) < 8 {
-				if err := walk(ns); err != nil && !errors.Is(err, icecat.ErrNoSuchNamespace) {
-					// Catalogs without nested namespaces may refuse a parent.
-					continue
-				}
+			name := strings.Join(ns, ".")
+			// Only proper children: some catalogs answer a parent with itself.
+			if seen[name] || len(ns) <= len(parent) || !slices.Equal(ns[:len(parent)], parent) {
+				continue
+			}
+			seen[name] = true
+			out = append(out, name)
+			if err := walk(ns); err != nil && !errors.Is(err, icecat.ErrNoSuchNamespace) {
+				continue // catalogs without nested namespaces may refuse a parent
 			}
 		}
 		return nil

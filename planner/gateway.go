@@ -19,6 +19,8 @@ type Gateway struct {
 	engine   *engine.Engine
 	log      *zap.Logger
 	queryID  atomic.Int64
+	shadow   shadowCatalog
+	pgRels   map[string]bool // relations installed in lakegate_pg
 }
 
 // NewGateway serves catalogs (keyed by database name) on engine. log may be nil.
@@ -26,7 +28,19 @@ func NewGateway(catalogs map[string]*catalog.Catalog, eng *engine.Engine, log *z
 	if log == nil {
 		log = zap.NewNop()
 	}
-	return &Gateway{catalogs: catalogs, engine: eng, log: log}
+	return &Gateway{catalogs: catalogs, engine: eng, log: log, pgRels: map[string]bool{}}
+}
+
+// Start installs the catalog views clients introspect and lists the catalogs once.
+// A catalog that cannot be listed now is retried when a client asks.
+func (g *Gateway) Start(ctx context.Context) error {
+	if err := g.installPGCatalog(ctx); err != nil {
+		return err
+	}
+	if err := g.SyncCatalog(ctx); err != nil {
+		g.log.Warn("catalog listing failed at start; clients will see it when it is reachable", zap.Error(err))
+	}
+	return nil
 }
 
 var _ wire.Handler = (*Gateway)(nil)

@@ -43,6 +43,8 @@ func (s *Session) newQuery(ctx context.Context, raw *pg.RawStmt, text string, pa
 		return nil, err
 	}
 	collectConjuncts(raw.Stmt, scans)
+	nameResultColumns(raw.Stmt)
+	rewriteCompat(raw.Stmt)
 	sql, err := pg.Deparse(&pg.ParseResult{Version: s.parseVersion, Stmts: []*pg.RawStmt{{Stmt: raw.Stmt}}})
 	if err != nil {
 		return nil, pgerr.Wrap(err, pgerr.Internal, "could not deparse statement: %v", err)

@@ -42,10 +42,14 @@ func (s *Session) resolveTables(ctx context.Context, root *pg.Node) ([]*scanRef,
 		if !ok {
 			return true
 		}
-		if rv.Schemaname == "" && rv.Catalogname == "" && (ctes[rv.Relname] || strings.HasPrefix(rv.Relname, "pg_")) {
+		if rv.Schemaname == "" && rv.Catalogname == "" && ctes[rv.Relname] {
 			return false
 		}
-		if systemSchemas[rv.Schemaname] {
+		if systemSchemas[rv.Schemaname] || rv.Schemaname == "" && rv.Catalogname == "" && strings.HasPrefix(rv.Relname, "pg_") {
+			s.g.syncIfStale(ctx)
+			if (rv.Schemaname == "" || rv.Schemaname == "pg_catalog") && s.g.pgRels[rv.Relname] {
+				rv.Schemaname = pgSchema
+			}
 			return false
 		}
 		ref, err := s.lookupTable(ctx, rv)

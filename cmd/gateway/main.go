@@ -107,6 +107,7 @@ func serve(ctx context.Context, cfg Config, ready func(net.Addr)) error {
 		MemoryLimit: cfg.Engine.MemoryLimit,
 		Threads:     cfg.Engine.Threads,
 		Connections: cfg.Engine.Connections,
+		Setup:       planner.CompatSetup,
 		Logger:      log,
 	})
 	if err != nil {
@@ -118,6 +119,10 @@ func serve(ctx context.Context, cfg Config, ready func(net.Addr)) error {
 	for i, u := range cfg.Users {
 		users[i] = wire.User{Name: u.Name, Password: u.Password, Verifier: u.Verifier}
 	}
+	gw := planner.NewGateway(cats, eng, log)
+	if err := gw.Start(ctx); err != nil {
+		return err
+	}
 	srv, err := wire.NewServer(wire.Config{
 		ListenAddress:  cfg.Listen,
 		Users:          users,
@@ -126,7 +131,7 @@ func serve(ctx context.Context, cfg Config, ready func(net.Addr)) error {
 		MaxMessageSize: cfg.MaxMessageSize,
 		StartupTimeout: cfg.StartupTimeout,
 		Logger:         log,
-	}, planner.NewGateway(cats, eng, log))
+	}, gw)
 	if err != nil {
 		return err
 	}
