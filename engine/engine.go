@@ -27,7 +27,7 @@ type Config struct {
 	Connections int
 	// Setup statements run once before the configuration is locked (catalog views,
 	// macros).
-	Setup []string
+	Setup  []string
 	Logger *zap.Logger
 }
 
