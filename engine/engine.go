@@ -139,8 +139,8 @@ type Rows struct {
 // Schema is the result's Arrow schema.
 func (r *Rows) Schema() *arrow.Schema { return r.reader.Schema() }
 
-// Next returns the next batch, or (nil, io.EOF)-like (nil, nil) at the end. The batch
-// is valid until the next call.
+// Next returns the next batch, or (nil, nil) at the end. The caller owns the batch and
+// must Release it.
 func (r *Rows) Next(ctx context.Context) (arrow.RecordBatch, error) {
 	if r.done {
 		return nil, nil
@@ -149,7 +149,9 @@ func (r *Rows) Next(ctx context.Context) (arrow.RecordBatch, error) {
 		return nil, err
 	}
 	if r.reader.Next() {
-		return r.reader.RecordBatch(), nil
+		b := r.reader.RecordBatch()
+		b.Retain()
+		return b, nil
 	}
 	err := r.reader.Err()
 	r.Close()

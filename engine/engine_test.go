@@ -37,6 +37,7 @@ func collectInt64(t *testing.T, r *Rows) []int64 {
 		for i := 0; i < col.Len(); i++ {
 			out = append(out, col.Value(i))
 		}
+		b.Release()
 	}
 }
 

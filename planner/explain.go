@@ -78,6 +78,7 @@ func (x *explainStmt) Run(ctx context.Context, params []any) (*wire.Result, erro
 				break
 			}
 			n += b.NumRows()
+			b.Release()
 		}
 		lines = append(lines,
 			fmt.Sprintf("Planning and pruning time: %.3f ms", float64(planning.Microseconds())/1000),
@@ -118,5 +119,6 @@ func (x *explainStmt) engineExplain(ctx context.Context, sql string, params []an
 				out = append(out, strings.Split(strings.TrimRight(sc.Value(i), "\n"), "\n")...)
 			}
 		}
+		b.Release()
 	}
 }

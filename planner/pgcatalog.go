@@ -156,6 +156,7 @@ func (g *Gateway) describeColumns(ctx context.Context, rel string) (map[string]b
 		for i := 0; i < names.Len(); i++ {
 			out[names.Value(i)] = true
 		}
+		b.Release()
 	}
 }
 

@@ -26,8 +26,9 @@ func newCancelRegistry() *cancelRegistry {
 	return &cancelRegistry{conns: map[uint32]*conn{}}
 }
 
-// register gives c a process id unique among live connections and a random secret.
-func (r *cancelRegistry) register(c *conn) backendKey {
+// register gives c a process id unique among live connections and a random secret,
+// setting c.key before c becomes visible to cancel.
+func (r *cancelRegistry) register(c *conn) {
 	var k backendKey
 	copy(k.secret[:], randomBytes(4))
 	r.mu.Lock()
@@ -38,8 +39,8 @@ func (r *cancelRegistry) register(c *conn) backendKey {
 			break
 		}
 	}
+	c.key = k
 	r.conns[k.pid] = c
-	return k
 }
 
 func (r *cancelRegistry) remove(k backendKey) {

@@ -303,6 +303,9 @@ func (c *conn) sendError(err error) {
 		Hint:                pe.Hint,
 		Position:            pe.Position,
 	})
+	if sev == "FATAL" {
+		c.flush()
+	}
 }
 
 // fatal sends a FATAL ErrorResponse and flushes; the caller then closes.
@@ -310,7 +313,6 @@ func (c *conn) fatal(err *pgerr.Error) {
 	e := *err
 	e.Severity = "FATAL"
 	c.sendError(&e)
-	c.flush()
 }
 
 // setActive records the cancel function CancelRequest should call; nil clears it.

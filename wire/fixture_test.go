@@ -41,8 +41,8 @@ var mem = memory.NewGoAllocator()
 
 type testHandler struct {
 	mu       sync.Mutex
-	started  chan struct{}   // a sleep statement began
-	canceled chan error      // a sleep statement's context ended: its cause
+	started  chan struct{} // a sleep statement began
+	canceled chan error    // a sleep statement's context ended: its cause
 	infos    []StartupInfo
 }
 
@@ -74,6 +74,21 @@ func (h *testHandler) ServerParameters(s Session) map[string]string {
 		"integer_datetimes":           "on",
 		"standard_conforming_strings": "on",
 		"application_name":            s.Setting("application_name"),
+	}
+}
+
+// signal never blocks: fuzzing runs statements nobody waits for.
+func (h *testHandler) signal(ch chan struct{}, v struct{}) {
+	select {
+	case ch <- v:
+	default:
+	}
+}
+
+func (h *testHandler) signalErr(err error) {
+	select {
+	case h.canceled <- err:
+	default:
 	}
 }
 
@@ -169,12 +184,12 @@ func (t *testStmt) Run(ctx context.Context, params []any) (*Result, error) {
 	case "echo":
 		return &Result{Tag: "SELECT", Rows: &batchRows{batches: []arrow.RecordBatch{echoBatch(params)}}}, nil
 	case "sleep":
-		t.s.h.started <- struct{}{}
+		t.s.h.signal(t.s.h.started, struct{}{})
 		return &Result{Tag: "SELECT", Rows: &sleepRows{h: t.s.h}}, nil
 	case "sleeprun":
-		t.s.h.started <- struct{}{}
+		t.s.h.signal(t.s.h.started, struct{}{})
 		<-ctx.Done()
-		t.s.h.canceled <- context.Cause(ctx)
+		t.s.h.signalErr(context.Cause(ctx))
 		return nil, fmt.Errorf("engine: interrupted: %w", ctx.Err())
 	case "set":
 		rest := strings.Join(t.args, " ")
@@ -258,7 +273,7 @@ type sleepRows struct{ h *testHandler }
 
 func (r *sleepRows) Next(ctx context.Context) (arrow.RecordBatch, error) {
 	<-ctx.Done()
-	r.h.canceled <- context.Cause(ctx)
+	r.h.signalErr(context.Cause(ctx))
 	return nil, fmt.Errorf("engine: interrupted: %w", ctx.Err())
 }
 func (r *sleepRows) Close() error { return nil }

@@ -9,7 +9,12 @@ import (
 func (c *conn) handleQuery(sql string) {
 	// As in PostgreSQL, a simple Query drops the unnamed statement and portal.
 	c.dropUnnamed()
-	defer c.readyForQuery()
+	c.runQuery(sql)
+	// Not deferred: after a panic the connection answers FATAL, not ReadyForQuery.
+	c.readyForQuery()
+}
+
+func (c *conn) runQuery(sql string) {
 	stmts, err := c.sess.Parse(c.ctx, sql, nil)
 	if err != nil {
 		c.fail(err)

@@ -106,7 +106,7 @@ func (c *conn) startup() (admitted bool, err error) {
 	for _, k := range names {
 		c.send(&pgproto3.ParameterStatus{Name: k, Value: ps[k]})
 	}
-	c.key = c.srv.keys.register(c)
+	c.srv.keys.register(c)
 	c.send(&pgproto3.BackendKeyData{ProcessID: c.key.pid, SecretKey: c.key.secret[:]})
 	c.readyForQuery()
 	return true, c.writeErr
