@@ -91,6 +91,12 @@ func (e *Engine) sandbox(ctx context.Context, cfg Config) error {
 		"SET enable_external_access = false",
 		"SET lock_configuration = true",
 	)
+	// Session settings every connection needs: PostgreSQL divides integers as integers.
+	for _, conn := range e.all {
+		if _, err := conn.ExecContext(ctx, "SET integer_division = true", nil); err != nil {
+			return fmt.Errorf("duckdb setup: %w", err)
+		}
+	}
 	for _, s := range stmts {
 		if _, err := c.ExecContext(ctx, s, nil); err != nil {
 			return fmt.Errorf("duckdb setup %q: %w", firstLine(s), err)

@@ -77,6 +77,13 @@ func TestQueryStreamsArrowAndMapsErrors(t *testing.T) {
 	if len(got) != 5 || got[4] != 4000 {
 		t.Fatalf("got %v", got)
 	}
+	r, err = e.Query(ctx, "SELECT (7 / 2)::BIGINT, (-7 / 2)::BIGINT", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := collectInt64(t, r); len(got) != 1 || got[0] != 3 {
+		t.Fatalf("integer division: %v", got)
+	}
 	_, err = e.Query(ctx, "SELECT * FROM nosuch", nil)
 	if pgerr.Code(err) != pgerr.UndefinedTable {
 		t.Fatalf("missing table: %v (%s)", err, pgerr.Code(err))
