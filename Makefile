@@ -1,21 +1,37 @@
 # lakegate. Every build that links DuckDB needs the duckdb_arrow tag.
 GO        ?= go
-TAGS      := -tags duckdb_arrow
-TIMEOUT   ?= 20m
+TAGS      := duckdb_arrow
+TEST_TIMEOUT ?= 20m
 
-.PHONY: test deps vet build demo
+.PHONY: all build demo test test-deps deps vet unit integration clean
 
-test: deps vet
-	$(GO) test $(TAGS) -timeout $(TIMEOUT) ./...
-
-deps:
-	./scripts/install-test-deps.sh
-
-vet:
-	$(GO) vet $(TAGS) ./...
+all: build
 
 build:
-	$(GO) build $(TAGS) -o bin/gateway ./cmd/gateway
+	$(GO) build -tags $(TAGS) -o bin/gateway ./cmd/gateway
 
-demo:
-	$(GO) run $(TAGS) ./cmd/gateway demo
+# Builds (first run) and serves the demo lakehouse on 127.0.0.1:5433.
+demo: build
+	./bin/gateway demo
+
+# Installs the real clients the integration tests drive (psql, pgjdbc, psycopg2,
+# node-postgres) when missing; fast when they are present.
+test-deps:
+	./scripts/install-test-deps.sh
+
+deps: test-deps
+
+vet:
+	$(GO) vet -tags $(TAGS) ./...
+
+test: test-deps vet
+	$(GO) test -tags $(TAGS) -timeout $(TEST_TIMEOUT) ./...
+
+unit:
+	$(GO) test -tags $(TAGS) -timeout $(TEST_TIMEOUT) $$($(GO) list ./... | grep -v /integration)
+
+integration: test-deps
+	$(GO) test -tags $(TAGS) -timeout $(TEST_TIMEOUT) -v ./integration/
+
+clean:
+	rm -rf bin

@@ -68,5 +68,8 @@ func Error(err error) error {
 	case duckdb.ErrorTypeParameterNotResolved:
 		code = "42P18" // indeterminate_datatype
 	}
+	if strings.HasPrefix(msg, "division by zero") {
+		code, msg = pgerr.DivisionByZero, "division by zero"
+	}
 	return pgerr.Wrap(err, code, "%s", msg)
 }

@@ -26,6 +26,13 @@ func rewriteCompat(root *pg.Node) {
 			if len(x.AExpr.Name) == 2 && strVal(x.AExpr.Name[0]) == "pg_catalog" {
 				x.AExpr.Name = x.AExpr.Name[1:]
 			}
+			// PostgreSQL raises 22012 on division by zero where DuckDB returns NULL.
+			if op := strVal(x.AExpr.Name[0]); x.AExpr.Kind == pg.A_Expr_Kind_AEXPR_OP && len(x.AExpr.Name) == 1 &&
+				(op == "/" || op == "%") && x.AExpr.Lexpr != nil && x.AExpr.Rexpr != nil {
+				fn := map[string]string{"/": "lakegate_div", "%": "lakegate_mod"}[op]
+				n.Node = &pg.Node_FuncCall{FuncCall: &pg.FuncCall{Funcname: []*pg.Node{pg.MakeStrNode(fn)},
+					Args: []*pg.Node{x.AExpr.Lexpr, x.AExpr.Rexpr}, Location: x.AExpr.Location}}
+			}
 		case *pg.Node_CollateClause:
 			if x.CollateClause.Arg != nil {
 				n.Node = x.CollateClause.Arg.Node
@@ -115,6 +122,8 @@ var CompatSetup = []string{
 		WHEN 1700 THEN CASE WHEN typmod > 4 THEN 'numeric(' || ((typmod - 4) >> 16) || ',' || ((typmod - 4) & 65535) || ')' ELSE 'numeric' END
 		WHEN 2950 THEN 'uuid' WHEN 114 THEN 'json'
 		ELSE (SELECT min(typname) FROM pg_catalog.pg_type WHERE oid = t) END`,
+	`CREATE MACRO lakegate_div(a, b) AS CASE WHEN b = 0 THEN error('division by zero') ELSE a / b END`,
+	`CREATE MACRO lakegate_mod(a, b) AS CASE WHEN b = 0 THEN error('division by zero') ELSE a % b END`,
 	`CREATE MACRO txid_current() AS 1::BIGINT`,
 	`CREATE MACRO quote_ident(s) AS CASE WHEN regexp_matches(s, '^[a-z_][a-z0-9_$]*$') THEN s ELSE '"' || replace(s, '"', '""') || '"' END`,
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -202,8 +203,12 @@ func parseUUID(s string) ([]byte, bool) {
 
 var dateLayouts = []string{"2006-01-02", "2006-1-2", "20060102"}
 
+// dateZone is a time zone after a date, as pgjdbc's setDate sends it ("2025-06-15 +00");
+// PostgreSQL's date input ignores it.
+var dateZone = regexp.MustCompile(`\s+[+-]\d{1,2}(:?\d{2})?$`)
+
 func parseDateText(s string) (any, error) {
-	t := strings.TrimSpace(s)
+	t := dateZone.ReplaceAllString(strings.TrimSpace(s), "")
 	for _, l := range dateLayouts {
 		if v, err := time.ParseInLocation(l, t, time.UTC); err == nil {
 			return v, nil
