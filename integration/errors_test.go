@@ -92,7 +92,7 @@ func TestLoginErrors(t *testing.T) {
 		}
 	}
 	// A failed login does not disturb others.
-	if err := ping(ctx); err != nil {
+	if err := ping(ctx, env.addr, dbName); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -93,7 +93,16 @@ func runMain(m *testing.M) (code int) {
 		}
 	}
 
-	gw, err := startGateway(tmp)
+	cfgPath := filepath.Join(tmp, "gateway.yaml")
+	if err := writeConfig(cfgPath); err != nil {
+		fmt.Fprintln(os.Stderr, "integration: config:", err)
+		return 1
+	}
+	gw, err := startGateway(cfgPath, env.logPath, dbName)
+	if err == nil {
+		env.addr = gw.addr
+		env.host, env.port = splitHostPort(gw.addr)
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "integration: start gateway:", err)
 		dumpLog()
@@ -161,20 +170,20 @@ users:
 }
 
 type gatewayProc struct {
+	addr   string // host:port it listens on
 	cmd    *exec.Cmd
 	exited chan struct{}
 	err    error // Wait's result, valid once exited is closed
 	logs   sync.WaitGroup
 }
 
-// startGateway runs `gateway serve --config FILE` and waits for its "listening" log
-// record, which carries the address the kernel picked for port 0.
-func startGateway(tmp string) (*gatewayProc, error) {
-	cfgPath := filepath.Join(tmp, "gateway.yaml")
-	if err := writeConfig(cfgPath); err != nil {
-		return nil, err
-	}
-	logFile, err := os.Create(env.logPath)
+// startGateway runs `gateway serve --config cfgPath` with its log in logPath and waits
+// for its "listening" log record, which carries the address the kernel picked for port
+// 0 (use listen: 127.0.0.1:0). Tests that need a gateway with another configuration
+// (other catalogs, TLS, other users) start their own with it and stop it when done;
+// the config must keep a user gw/gw, which the readiness check logs in as to db.
+func startGateway(cfgPath, logPath, db string) (*gatewayProc, error) {
+	logFile, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
 	}
@@ -225,15 +234,14 @@ func startGateway(tmp string) (*gatewayProc, error) {
 
 	select {
 	case addr := <-addrc:
-		env.addr = addr
-		env.host, env.port = splitHostPort(addr)
+		gw.addr = addr
 	case <-gw.exited:
 		return nil, fmt.Errorf("gateway exited before listening: %v", gw.err)
 	case <-time.After(2 * time.Minute):
 		gw.kill()
 		return nil, errors.New("gateway did not log \"listening\" within 2 minutes")
 	}
-	if err := waitAccepting(env.addr, time.Minute); err != nil {
+	if err := waitAccepting(gw.addr, db, time.Minute); err != nil {
 		gw.kill()
 		return nil, err
 	}
@@ -246,11 +254,11 @@ func splitHostPort(addr string) (string, string) {
 }
 
 // waitAccepting waits until a SCRAM login and SELECT 1 succeed.
-func waitAccepting(addr string, within time.Duration) error {
+func waitAccepting(addr, db string, within time.Duration) error {
 	deadline := time.Now().Add(within)
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		err := ping(ctx)
+		err := ping(ctx, addr, db)
 		cancel()
 		if err == nil {
 			return nil

@@ -39,8 +39,8 @@ func connString(db, pw string) string {
 	return fmt.Sprintf("postgres://%s:%s@%s/%s?sslmode=disable&connect_timeout=10", user, pw, env.addr, db)
 }
 
-func ping(ctx context.Context) error {
-	c, err := pgx.Connect(ctx, connString(dbName, password))
+func ping(ctx context.Context, addr, db string) error {
+	c, err := pgx.Connect(ctx, fmt.Sprintf("postgres://%s:%s@%s/%s?sslmode=disable&connect_timeout=10", user, password, addr, db))
 	if err != nil {
 		return err
 	}
