@@ -2,18 +2,23 @@ package catalog
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
+	"net"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/apache/iceberg-go"
 	icecat "github.com/apache/iceberg-go/catalog"
 	_ "github.com/apache/iceberg-go/catalog/sql" // registers the "sql" catalog type
 	"github.com/apache/iceberg-go/table"
+	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // driver "pgx" for SQL catalogs in PostgreSQL
 	_ "modernc.org/sqlite"             // driver "sqlite" for SQL catalogs in SQLite
 
@@ -103,6 +108,23 @@ func (c *Catalog) iceberg(ctx context.Context) (icecat.Catalog, error) {
 	}
 	c.ice = ice
 	return ice, nil
+}
+
+// connectionLost reports whether err says the catalog's database cannot be
+// reached (refused, reset, shut down), as opposed to an answer from it.
+func connectionLost(err error) bool {
+	var netErr net.Error
+	var connErr *pgconn.ConnectError
+	var pgErr *pgconn.PgError
+	switch {
+	case errors.As(err, &netErr), errors.As(err, &connErr),
+		errors.Is(err, driver.ErrBadConn), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNREFUSED):
+		return true
+	case errors.As(err, &pgErr):
+		// Class 08 (connection exception) and 57P01-57P03 (shutdown, crash, cannot connect now).
+		return strings.HasPrefix(pgErr.Code, "08") || pgErr.Code == "57P01" || pgErr.Code == "57P02" || pgErr.Code == "57P03"
+	}
+	return false
 }
 
 func unreachable(db string, err error) error {
@@ -205,6 +227,9 @@ func (c *Catalog) LoadTable(ctx context.Context, ref TableRef) (*table.Table, er
 	if err != nil {
 		if errors.Is(err, icecat.ErrNoSuchTable) || errors.Is(err, icecat.ErrNoSuchNamespace) {
 			return nil, pgerr.New(pgerr.UndefinedTable, "relation %q does not exist", ref.String())
+		}
+		if connectionLost(err) {
+			return nil, unreachable(c.Database, err)
 		}
 		return nil, pgerr.Wrap(err, pgerr.IOError, "could not load table %q: %v", ref.String(), err)
 	}

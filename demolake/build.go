@@ -41,7 +41,12 @@ func Build(ctx context.Context, opts Options) (*Info, error) {
 		return nil, fmt.Errorf("demolake: %w", err)
 	}
 
-	cat, err := loadCatalog(ctx, dir, opts.CatalogName, true)
+	var cat catalog.Catalog
+	if opts.CatalogURI != "" {
+		cat, err = loadCatalogProps(ctx, dir, opts.CatalogName, postgresCatalogProps(dir, opts.CatalogURI))
+	} else {
+		cat, err = loadCatalog(ctx, dir, opts.CatalogName, true)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/apache/iceberg-go"
 	"github.com/apache/iceberg-go/catalog"
 	_ "github.com/apache/iceberg-go/catalog/sql" // registers catalog type "sql"
+	_ "github.com/jackc/pgx/v5/stdlib"           // registers driver "pgx"
 	_ "modernc.org/sqlite"                       // registers driver "sqlite"
 )
 
@@ -49,6 +50,18 @@ func catalogProps(dir string, create bool) iceberg.Properties {
 	return props
 }
 
+// postgresCatalogProps are the properties of a SQL catalog in the PostgreSQL
+// database at dsn, with its warehouse under dir.
+func postgresCatalogProps(dir, dsn string) iceberg.Properties {
+	return iceberg.Properties{
+		"type":        "sql",
+		"uri":         dsn,
+		"sql.driver":  "pgx",
+		"sql.dialect": "postgres",
+		"warehouse":   "file://" + filepath.ToSlash(filepath.Join(dir, warehouseDir)),
+	}
+}
+
 // OpenCatalog opens the iceberg-go SQL catalog over dir/catalog.db. An empty
 // catalogName means DefaultCatalogName. It never creates a catalog: a missing
 // catalog.db is ErrNoLake. Close the result through catalog.Closer.
@@ -69,10 +82,14 @@ func OpenCatalog(ctx context.Context, dir, catalogName string) (catalog.Catalog,
 }
 
 func loadCatalog(ctx context.Context, absDir, catalogName string, create bool) (catalog.Catalog, error) {
+	return loadCatalogProps(ctx, absDir, catalogName, catalogProps(absDir, create))
+}
+
+func loadCatalogProps(ctx context.Context, absDir, catalogName string, props iceberg.Properties) (catalog.Catalog, error) {
 	if catalogName == "" {
 		catalogName = DefaultCatalogName
 	}
-	cat, err := catalog.Load(ctx, catalogName, catalogProps(absDir, create))
+	cat, err := catalog.Load(ctx, catalogName, props)
 	if err != nil {
 		return nil, fmt.Errorf("demolake: open catalog %q in %s: %w", catalogName, absDir, err)
 	}

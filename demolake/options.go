@@ -37,6 +37,10 @@ type Options struct {
 	Scale float64
 	// CatalogName is the Iceberg catalog name; "" means DefaultCatalogName.
 	CatalogName string
+	// CatalogURI, if set, is a postgres:// DSN: the SQL catalog then lives in
+	// that PostgreSQL database instead of Dir/catalog.db (data stays under
+	// Dir/warehouse). Exists and OpenCatalog know only the SQLite form.
+	CatalogURI string
 	// Progress, if set, is called as work advances, one call at a time
 	// (possibly from a goroutine of iceberg-go's writer, never concurrently): stage is a table name or "<table>:<step>", done and total
 	// count days (sales, product_kpis) or rows (products, stores).
