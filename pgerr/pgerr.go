@@ -48,6 +48,8 @@ const (
 	Internal                    = "XX000"
 	IOError                     = "58030"
 	IdleInTransactionTimeout    = "25P03"
+	IdleSessionTimeout          = "57P05"
+	DatatypeMismatch            = "42804"
 )
 
 // Error is an error a client sees as an ErrorResponse.

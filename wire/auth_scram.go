@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -18,8 +19,9 @@ import (
 )
 
 const (
-	scramMechanism  = "SCRAM-SHA-256"
-	scramIterations = 4096
+	scramMechanism     = "SCRAM-SHA-256"
+	scramPlusMechanism = "SCRAM-SHA-256-PLUS"
+	scramIterations    = 4096
 )
 
 // ScramVerifier derives the stored form of a SCRAM-SHA-256 password, as PostgreSQL
@@ -87,33 +89,49 @@ func (s *Server) fakeCredentials(user string) scram.StoredCredentials {
 	}
 }
 
-// authenticate runs the configured method for user. Unknown users go through the
-// same SCRAM exchange with fake credentials and fail at the same step with the same
-// message as a wrong password.
-func (c *conn) authenticate(user string) error {
-	if c.srv.cfg.AuthMethod == AuthTrust {
-		return nil
-	}
-	failed := &pgerr.Error{Severity: "FATAL", Code: pgerr.InvalidPassword,
-		Message: fmt.Sprintf("password authentication failed for user \"%s\"", user)}
+// authSCRAM runs a SCRAM-SHA-256 exchange. On TLS with a known certificate it also
+// offers SCRAM-SHA-256-PLUS with tls-server-end-point channel binding. Unknown users
+// (and users with only an md5 hash) go through the same exchange with fake
+// credentials and fail at the same step with the same message as a wrong password.
+func (c *conn) authSCRAM(user string) error {
+	failed := passwordFailed(user)
 	cred, known := c.srv.creds[user]
-	if !known {
-		cred = c.srv.fakeCredentials(user)
+	known = known && cred.scram != nil
+	sc := c.srv.fakeCredentials(user)
+	if known {
+		sc = *cred.scram
 	}
 	// PostgreSQL ignores the SCRAM user name (clients send ""): the startup user counts.
-	ss, err := scram.SHA256.NewServer(func(string) (scram.StoredCredentials, error) { return cred, nil })
+	ss, err := scram.SHA256.NewServer(func(string) (scram.StoredCredentials, error) { return sc, nil })
 	if err != nil {
 		return fmt.Errorf("wire: scram server: %w", err)
 	}
+	mechanisms := []string{scramMechanism}
 	conv := ss.NewConversation()
+	plus := c.tlsState != nil && c.srv.cbData != nil
+	if plus {
+		mechanisms = []string{scramPlusMechanism, scramMechanism}
+		conv = ss.NewConversationWithChannelBinding(scram.ChannelBinding{Type: scram.ChannelBindingTLSServerEndpoint, Data: c.srv.cbData})
+	}
 
-	c.send(&pgproto3.AuthenticationSASL{AuthMechanisms: []string{scramMechanism}})
+	c.send(&pgproto3.AuthenticationSASL{AuthMechanisms: mechanisms})
 	c.flush()
 	var first pgproto3.SASLInitialResponse
 	if err := c.readAuth(&first); err != nil {
 		return err
 	}
-	if first.AuthMechanism != scramMechanism {
+	switch {
+	case first.AuthMechanism == scramMechanism:
+		if bytes.HasPrefix(first.Data, []byte("p")) {
+			return &pgerr.Error{Severity: "FATAL", Code: pgerr.ProtocolViolation, Message: "malformed SCRAM message",
+				Detail: "The client selected SCRAM-SHA-256 without channel binding, but the SCRAM message includes channel binding data."}
+		}
+	case first.AuthMechanism == scramPlusMechanism && plus:
+		if !bytes.HasPrefix(first.Data, []byte("p=")) {
+			return &pgerr.Error{Severity: "FATAL", Code: pgerr.ProtocolViolation, Message: "malformed SCRAM message",
+				Detail: "The client selected SCRAM-SHA-256-PLUS, but the SCRAM message does not include channel binding data."}
+		}
+	default:
 		return pgerr.New(pgerr.ProtocolViolation, "client selected an invalid SASL authentication mechanism")
 	}
 	resp, err := conv.Step(string(first.Data))
@@ -129,14 +147,14 @@ func (c *conn) authenticate(user string) error {
 	}
 	resp, err = conv.Step(string(final.Data))
 	if err != nil || !conv.Valid() || !known {
-		c.log.Info("wire: password authentication failed", zap.Bool("known_user", known))
+		c.log.Info("wire: password authentication failed", zap.Bool("known_user", known), zap.String("method", first.AuthMechanism))
 		return failed
 	}
 	c.send(&pgproto3.AuthenticationSASLFinal{Data: []byte(resp)})
 	return nil
 }
 
-// readAuth reads the client's next 'p' message into m.
+// readAuth reads the client's next 'p' message (SASL or password) into m.
 func (c *conn) readAuth(m pgproto3.FrontendMessage) error {
 	f, err := c.fr.next()
 	if err != nil {
@@ -146,10 +164,10 @@ func (c *conn) readAuth(m pgproto3.FrontendMessage) error {
 		return err
 	}
 	if f.typ != 'p' {
-		return pgerr.New(pgerr.ProtocolViolation, "expected SASL response, got message type %d", f.typ)
+		return pgerr.New(pgerr.ProtocolViolation, "expected password response, got message type %d", f.typ)
 	}
 	if err := m.Decode(f.body); err != nil {
-		return pgerr.New(pgerr.ProtocolViolation, "malformed SASL message")
+		return pgerr.New(pgerr.ProtocolViolation, "malformed authentication message")
 	}
 	return nil
 }

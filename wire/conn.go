@@ -2,6 +2,7 @@ package wire
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -26,7 +27,8 @@ const inboxSize = 32
 // writer; a reader goroutine (readLoop) feeds it messages after authentication.
 type conn struct {
 	srv *Server
-	nc  net.Conn
+	nc  net.Conn // the client socket, or the TLS connection over it
+	raw net.Conn // the client socket itself, for Shutdown to close from its goroutine
 	log *zap.Logger
 	fr  *frameReader
 	be  *pgproto3.Backend // used for writing only
@@ -52,6 +54,8 @@ type conn struct {
 
 	tzName string
 	tzLoc  *time.Location
+
+	tlsState *tls.ConnectionState // nil for plaintext connections
 }
 
 func newConn(parent context.Context, s *Server, nc net.Conn) *conn {
@@ -59,6 +63,7 @@ func newConn(parent context.Context, s *Server, nc net.Conn) *conn {
 	return &conn{
 		srv:     s,
 		nc:      nc,
+		raw:     nc,
 		log:     s.log.With(zap.Stringer("remote", nc.RemoteAddr())),
 		fr:      newFrameReader(nc, s.cfg.MaxMessageSize),
 		be:      pgproto3.NewBackend(nil, nc),
@@ -73,7 +78,7 @@ func newConn(parent context.Context, s *Server, nc net.Conn) *conn {
 // serve runs the connection to its end. It never panics: a panic is logged and
 // answered with a FATAL XX000.
 func (c *conn) serve() {
-	defer c.nc.Close()
+	defer func() { c.nc.Close() }()
 	defer c.cancel(errClientGone)
 	defer func() {
 		if r := recover(); r != nil {
@@ -125,12 +130,22 @@ func (c *conn) readLoop() {
 func (c *conn) loop() {
 	for {
 		var draining <-chan struct{}
+		var idleTimer *time.Timer
+		var idleFired <-chan time.Time
+		var idleErr *pgerr.Error
 		if c.idle {
 			draining = c.srv.draining
+			if d, err := c.idleTimeout(); d > 0 {
+				idleTimer = time.NewTimer(d)
+				idleFired, idleErr = idleTimer.C, err
+			}
 		}
 		var f frame
 		select {
 		case f = <-c.inbox:
+		case <-idleFired:
+			c.fatal(idleErr)
+			return
 		case <-draining:
 			c.fatal(errAdminShutdown)
 			return
@@ -140,11 +155,19 @@ func (c *conn) loop() {
 			}
 			return
 		}
+		if idleTimer != nil {
+			idleTimer.Stop()
+		}
 		c.idle = false
 		if f.err != nil {
 			var pe *protocolError
 			if errors.As(f.err, &pe) {
 				c.fatal(pgerr.New(pgerr.ProtocolViolation, "%s", pe.msg))
+				if pe.skipped > 0 {
+					// The reader has stopped; let the client finish sending the
+					// message it started so that it reads the error, not a reset.
+					c.fr.drain(c.nc, pe.skipped, time.Second)
+				}
 			}
 			return
 		}
@@ -152,6 +175,16 @@ func (c *conn) loop() {
 			return
 		}
 	}
+}
+
+// idleTimeout is how long the connection may now wait for the client:
+// idle_in_transaction_session_timeout inside a transaction block,
+// idle_session_timeout outside one (0: forever), and the error that ends it.
+func (c *conn) idleTimeout() (time.Duration, *pgerr.Error) {
+	if tx := c.sess.TxStatus(); tx == 'T' || tx == 'E' {
+		return parseStatementTimeout(c.sess.Setting("idle_in_transaction_session_timeout")), errIdleInTransaction
+	}
+	return parseStatementTimeout(c.sess.Setting("idle_session_timeout")), errIdleSession
 }
 
 // dispatch handles one message; false ends the connection.
@@ -177,8 +210,16 @@ func (c *conn) dispatch(f frame) bool {
 	}
 	msg, err := decodeFrontend(f)
 	if err != nil {
-		c.fatal(pgerr.Wrap(err, pgerr.ProtocolViolation, "invalid message format"))
-		return false
+		// The framing is intact, so, as PostgreSQL does, the connection survives: an
+		// ERROR, then ReadyForQuery (simple protocol) or skipping to Sync (extended).
+		bad := pgerr.Wrap(err, pgerr.ProtocolViolation, "invalid message format")
+		if f.typ == 'Q' || f.typ == 'F' {
+			c.fail(bad)
+			c.readyForQuery()
+		} else {
+			c.extended(bad)
+		}
+		return true
 	}
 	switch m := msg.(type) {
 	case *pgproto3.Query:

@@ -14,9 +14,19 @@ import (
 )
 
 // decodeParam turns one Bind parameter into the Go value Statement.Run expects:
-// int64, float64, bool, string, []byte, time.Time, or a decimal string for numeric.
+// int64, float64, bool, string, []byte, time.Time, a decimal string for numeric, or
+// for a one-dimensional array a []any of those (nil for NULL elements).
 // n is the 1-based parameter number for messages.
 func decodeParam(oid uint32, format int16, data []byte, loc *time.Location, n int) (any, error) {
+	if elem, ok := elemOf[oid]; ok {
+		if format == 1 {
+			return decodeArrayBinary(elem, data, n)
+		}
+		if !utf8.Valid(data) {
+			return nil, pgerr.New(pgerr.CharacterNotInRepertoire, "invalid byte sequence for encoding \"UTF8\"")
+		}
+		return decodeArrayText(elem, string(data), loc)
+	}
 	if format == 1 {
 		return decodeBinary(oid, data, n)
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"net"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -30,12 +31,19 @@ import (
 //	echo T1 T2 ...    one text column per parameter: "%T:%v" of the decoded value
 //	sleep             rows that never come until the context ends
 //	sleeprun          Run itself blocks until the context ends
+//	wait              Run blocks until the handler's release channel closes, then one row 1
 //	set NAME = VALUE  changes a setting (ParameterStatus for application_name)
 //	begin / commit    transaction status
 //	fail              Run fails with 42P01 (detail, hint, position)
 //	panic             Run panics
 //	copy FORMAT [header]  COPY TO STDOUT of three rows
 //	anything else     Parse fails with 42601
+//
+// Two statements in PostgreSQL's own SQL are understood too, so that protocol scripts
+// (testdata/scripts) can run unchanged against a real PostgreSQL:
+//
+//	SELECT generate_series(1::int8, N) AS n    same as ints N
+//	SELECT $1::int8 AS n                        one int8 row: the parameter
 
 var mem = memory.NewGoAllocator()
 
@@ -43,11 +51,12 @@ type testHandler struct {
 	mu       sync.Mutex
 	started  chan struct{} // a sleep statement began
 	canceled chan error    // a sleep statement's context ended: its cause
+	release  chan struct{} // closing it lets wait statements finish
 	infos    []StartupInfo
 }
 
 func newTestHandler() *testHandler {
-	return &testHandler{started: make(chan struct{}, 16), canceled: make(chan error, 16)}
+	return &testHandler{started: make(chan struct{}, 16), canceled: make(chan error, 16), release: make(chan struct{})}
 }
 
 func (h *testHandler) NewSession(_ context.Context, info StartupInfo) (Session, error) {
@@ -127,9 +136,17 @@ func (s *testSession) Parse(_ context.Context, sql string, oids []uint32) ([]Sta
 			continue
 		}
 		words := strings.Fields(text)
+		if m := genSeriesSQL.FindStringSubmatch(text); m != nil {
+			words = []string{"ints", m[1]}
+		} else if paramSQL.MatchString(text) {
+			words = []string{"param"}
+		}
 		st := &testStmt{s: s, kind: strings.ToLower(words[0]), args: words[1:]}
 		switch st.kind {
-		case "ints", "sleep", "sleeprun":
+		case "param":
+			st.params = []uint32{OIDInt8}
+			st.fields = []Field{FieldForArrow("n", arrow.PrimitiveTypes.Int64)}
+		case "ints", "sleep", "sleeprun", "wait":
 			st.fields = []Field{FieldForArrow("n", arrow.PrimitiveTypes.Int64)}
 		case "types":
 			for _, f := range typesSchema.Fields() {
@@ -155,11 +172,16 @@ func (s *testSession) Parse(_ context.Context, sql string, oids []uint32) ([]Sta
 	return out, nil
 }
 
+var (
+	genSeriesSQL = regexp.MustCompile(`(?i)^select\s+generate_series\(1::int8,\s*(\d+)\)\s+as\s+n$`)
+	paramSQL     = regexp.MustCompile(`(?i)^select\s+\$1::int8\s+as\s+n$`)
+)
+
 var oidByName = map[string]uint32{
 	"int2": OIDInt2, "int4": OIDInt4, "int8": OIDInt8, "float4": OIDFloat4, "float8": OIDFloat8,
 	"bool": OIDBool, "text": OIDText, "varchar": OIDVarchar, "bytea": OIDBytea, "date": OIDDate,
 	"timestamp": OIDTimestamp, "timestamptz": OIDTimestamptz, "numeric": OIDNumeric, "uuid": OIDUUID,
-	"unknown": 0, "oid": OIDOid, "jsonb": OIDJSONB,
+	"unknown": 0, "oid": OIDOid, "jsonb": OIDJSONB, "_int8": 1016, "_text": 1009,
 }
 
 type testStmt struct {
@@ -186,6 +208,27 @@ func (t *testStmt) Run(ctx context.Context, params []any) (*Result, error) {
 	case "sleep":
 		t.s.h.signal(t.s.h.started, struct{}{})
 		return &Result{Tag: "SELECT", Rows: &sleepRows{h: t.s.h}}, nil
+	case "param":
+		b := array.NewInt64Builder(mem)
+		defer b.Release()
+		if v, ok := params[0].(int64); ok {
+			b.Append(v)
+		} else {
+			b.AppendNull()
+		}
+		col := b.NewArray()
+		defer col.Release()
+		schema := arrow.NewSchema([]arrow.Field{{Name: "n", Type: arrow.PrimitiveTypes.Int64, Nullable: true}}, nil)
+		return &Result{Tag: "SELECT", Fields: t.fields, Rows: &batchRows{batches: []arrow.RecordBatch{array.NewRecordBatch(schema, []arrow.Array{col}, 1)}}}, nil
+	case "wait":
+		t.s.h.signal(t.s.h.started, struct{}{})
+		select {
+		case <-t.s.h.release:
+			return &Result{Tag: "SELECT", Fields: t.fields, Rows: &intRows{n: 1}}, nil
+		case <-ctx.Done():
+			t.s.h.signalErr(context.Cause(ctx))
+			return nil, ctx.Err()
+		}
 	case "sleeprun":
 		t.s.h.signal(t.s.h.started, struct{}{})
 		<-ctx.Done()

@@ -2,7 +2,6 @@ package wire
 
 import (
 	"math"
-	"strings"
 	"time"
 	_ "time/tzdata" // TimeZone settings must resolve on hosts without zoneinfo
 )
@@ -244,11 +243,7 @@ func appendInt(dst []byte, v int64) []byte {
 
 // loadLocation resolves a TimeZone setting; unknown names fall back to UTC.
 func loadLocation(name string) *time.Location {
-	switch strings.ToUpper(name) {
-	case "", "UTC", "GMT", "Z", "ZULU", "ETC/UTC":
-		return time.UTC
-	}
-	if loc, err := time.LoadLocation(name); err == nil {
+	if loc, ok := ParseTimeZone(name); ok {
 		return loc
 	}
 	return time.UTC

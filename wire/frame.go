@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 )
 
 // maxStartupPacket is PostgreSQL's MAX_STARTUP_PACKET_LENGTH.
@@ -20,7 +21,10 @@ type frame struct {
 }
 
 // protocolError is malformed input: the connection answers 08P01 and closes.
-type protocolError struct{ msg string }
+type protocolError struct {
+	msg     string
+	skipped int64 // body bytes of an oversized message still on the wire
+}
 
 func (e *protocolError) Error() string { return e.msg }
 
@@ -45,7 +49,7 @@ func (f *frameReader) startup() ([]byte, error) {
 	}
 	n := int(int32(binary.BigEndian.Uint32(f.hdr[:4]))) - 4
 	if n < 4 || n > maxStartupPacket {
-		return nil, &protocolError{"invalid length of startup packet"}
+		return nil, &protocolError{msg: "invalid length of startup packet"}
 	}
 	body := make([]byte, n)
 	if _, err := io.ReadFull(f.r, body); err != nil {
@@ -61,11 +65,11 @@ func (f *frameReader) next() (frame, error) {
 	}
 	n := int64(int32(binary.BigEndian.Uint32(f.hdr[1:5])))
 	if n < 4 {
-		return frame{}, &protocolError{fmt.Sprintf("invalid message length %d", n)}
+		return frame{}, &protocolError{msg: fmt.Sprintf("invalid message length %d", n)}
 	}
 	n -= 4
 	if n > int64(f.maxBody) {
-		return frame{}, &protocolError{fmt.Sprintf("invalid message length %d (limit %d)", n, f.maxBody)}
+		return frame{}, &protocolError{msg: fmt.Sprintf("invalid message length %d (limit %d)", n, f.maxBody), skipped: n}
 	}
 	body := make([]byte, n)
 	if _, err := io.ReadFull(f.r, body); err != nil {
@@ -79,4 +83,14 @@ func unexpectedEOF(err error) error {
 		return io.ErrUnexpectedEOF
 	}
 	return err
+}
+
+// maxDrain bounds how much of an oversized message is read and dropped after the
+// error, so that a client still writing it can finish and read the FATAL.
+const maxDrain = 16 << 20
+
+// drain reads and drops up to n bytes (at most maxDrain) within d.
+func (f *frameReader) drain(nc interface{ SetReadDeadline(time.Time) error }, n int64, d time.Duration) {
+	nc.SetReadDeadline(time.Now().Add(d))
+	io.CopyN(io.Discard, f.r, min(n, maxDrain))
 }

@@ -58,7 +58,7 @@ type Statement interface {
 	Fields() []Field
 	// Run executes the statement with parameter values already decoded by the wire
 	// layer (nil for SQL NULL; int64, float64, bool, string, []byte, time.Time,
-	// or a decimal string for numeric).
+	// a decimal string for numeric, or []any of those for a one-dimensional array).
 	Run(ctx context.Context, params []any) (*Result, error)
 	// Close releases what the statement holds.
 	Close()

@@ -2,30 +2,27 @@ package wire
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
 	"sync"
 	"time"
 
-	"github.com/xdg-go/scram"
 	"go.uber.org/zap"
 
 	"github.com/lakegate/lakegate/pgerr"
 )
 
-// Auth methods a Config may name.
-const (
-	AuthSCRAM  = "scram-sha-256"
-	AuthTrust  = "trust"
-	defaultMax = 100
-)
+const defaultMax = 100
 
 // ErrServerClosed is returned by Serve after Shutdown.
 var ErrServerClosed = errors.New("wire: server closed")
 
-// User is one login role. Give either Password (kept only as a derived SCRAM verifier)
-// or Verifier (the stored form ScramVerifier produces).
+// User is one login role. Give either Password or Verifier. A Password is kept only as
+// a derived SCRAM verifier, plus its md5 hash when some rule uses md5. A Verifier is a
+// stored form: what ScramVerifier produces, or PostgreSQL's md5 form
+// ("md5" + hex md5(password + user name)), which only md5 and password rules accept.
 type User struct {
 	Name     string
 	Password string
@@ -34,13 +31,25 @@ type User struct {
 
 // Config configures a Server. Zero values take the defaults noted.
 type Config struct {
-	ListenAddress  string        // used by ListenAndServe, e.g. "127.0.0.1:5433"
-	Users          []User        // roles that may log in with scram-sha-256
-	AuthMethod     string        // "scram-sha-256" (default) or "trust" (loopback only)
-	MaxConnections int           // default 100
-	MaxMessageSize int           // bytes per client message, default 64 MiB
-	StartupTimeout time.Duration // startup + authentication, default 10s
-	Logger         *zap.Logger   // default no-op
+	ListenAddress string // used by ListenAndServe, e.g. "127.0.0.1:5433"
+	Users         []User // roles that may log in with a password
+	// AuthMethod applies to every connection when HBA is empty: "scram-sha-256"
+	// (default), "md5", "password" or "trust" (loopback only).
+	AuthMethod string
+	// HBA, when set, replaces AuthMethod: the first rule matching the connection
+	// decides; no match means 28000.
+	HBA []HBARule
+	// TLS, when set, makes the server answer SSLRequest with 'S' and upgrade. With a
+	// single certificate, SCRAM-SHA-256-PLUS (tls-server-end-point) is offered on TLS.
+	TLS *tls.Config
+	// RequireTLS refuses plaintext connections (28000); LoopbackPlaintext exempts
+	// loopback clients from it.
+	RequireTLS        bool
+	LoopbackPlaintext bool
+	MaxConnections    int           // default 100
+	MaxMessageSize    int           // bytes per client message, default 64 MiB
+	StartupTimeout    time.Duration // startup + authentication, default 10s
+	Logger            *zap.Logger   // default no-op
 }
 
 // Server accepts PostgreSQL v3 connections and hands their SQL to a Handler.
@@ -48,9 +57,11 @@ type Server struct {
 	cfg     Config
 	handler Handler
 	log     *zap.Logger
-	creds   map[string]scram.StoredCredentials
+	creds   map[string]credential
 	fakeKey []byte // derives stable fake SCRAM salts for unknown users
 	keys    *cancelRegistry
+	hba     []hbaRule
+	cbData  []byte // tls-server-end-point channel binding data; nil: no SCRAM-PLUS
 
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
@@ -69,11 +80,26 @@ func NewServer(cfg Config, h Handler) (*Server, error) {
 	if cfg.AuthMethod == "" {
 		cfg.AuthMethod = AuthSCRAM
 	}
-	if cfg.AuthMethod != AuthSCRAM && cfg.AuthMethod != AuthTrust {
-		return nil, fmt.Errorf("wire: unknown auth method %q (want %q or %q)", cfg.AuthMethod, AuthSCRAM, AuthTrust)
+	switch cfg.AuthMethod {
+	case AuthSCRAM, AuthMD5, AuthPassword, AuthTrust:
+	default:
+		return nil, fmt.Errorf("wire: unknown auth method %q (want scram-sha-256, md5, password or trust)", cfg.AuthMethod)
 	}
-	if cfg.AuthMethod == AuthTrust && cfg.ListenAddress != "" && !isLoopbackAddr(cfg.ListenAddress) {
-		return nil, fmt.Errorf("wire: auth method trust is only allowed on a loopback address, not %q", cfg.ListenAddress)
+	rules := cfg.HBA
+	if len(rules) == 0 {
+		rules = []HBARule{{Type: HBAHost, Database: "all", User: "all", Address: "all", Method: cfg.AuthMethod}}
+	}
+	hba, err := compileHBA(rules)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.ListenAddress != "" && !isLoopbackAddr(cfg.ListenAddress) {
+		if err := checkTrustRules(hba, cfg.ListenAddress); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.RequireTLS && cfg.TLS == nil {
+		return nil, errors.New("wire: RequireTLS without a TLS configuration")
 	}
 	if cfg.MaxConnections <= 0 {
 		cfg.MaxConnections = defaultMax
@@ -91,23 +117,27 @@ func NewServer(cfg Config, h Handler) (*Server, error) {
 		cfg:       cfg,
 		handler:   h,
 		log:       cfg.Logger,
-		creds:     make(map[string]scram.StoredCredentials, len(cfg.Users)),
+		creds:     make(map[string]credential, len(cfg.Users)),
+		hba:       hba,
 		fakeKey:   randomBytes(32),
 		keys:      newCancelRegistry(),
 		listeners: map[net.Listener]struct{}{},
 		conns:     map[*conn]struct{}{},
 		draining:  make(chan struct{}),
 	}
+	md5Used := false
+	for _, r := range hba {
+		md5Used = md5Used || r.Method == AuthMD5
+	}
 	for _, u := range cfg.Users {
-		v := u.Verifier
-		if v == "" {
-			v = ScramVerifier(u.Password)
-		}
-		c, err := parseScramVerifier(v)
+		c, err := newCredential(u, md5Used)
 		if err != nil {
 			return nil, fmt.Errorf("wire: user %q: %w", u.Name, err)
 		}
 		s.creds[u.Name] = c
+	}
+	if cfg.TLS != nil {
+		s.cbData = endPointBinding(cfg.TLS)
 	}
 	return s, nil
 }
@@ -124,9 +154,11 @@ func (s *Server) ListenAndServe(ctx context.Context) error {
 // Serve accepts connections on ln until ctx ends or Shutdown is called. Ending ctx
 // also cancels the queries of the connections it accepted and closes them.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	if s.cfg.AuthMethod == AuthTrust && !isLoopbackAddr(ln.Addr().String()) {
-		ln.Close()
-		return fmt.Errorf("wire: auth method trust is only allowed on a loopback address, not %s", ln.Addr())
+	if !isLoopbackAddr(ln.Addr().String()) {
+		if err := checkTrustRules(s.hba, ln.Addr().String()); err != nil {
+			ln.Close()
+			return err
+		}
 	}
 	s.mu.Lock()
 	select {
@@ -211,7 +243,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		// A Rows.Next that ignores its context must not hang Shutdown forever.
 		s.mu.Lock()
 		for c := range s.conns {
-			c.nc.Close()
+			c.raw.Close()
 		}
 		s.mu.Unlock()
 		<-done
@@ -236,6 +268,16 @@ func (s *Server) release() {
 	s.mu.Unlock()
 }
 
+// checkTrustRules refuses trust for clients that may come from another machine.
+func checkTrustRules(rules []hbaRule, listen string) error {
+	for i := range rules {
+		if rules[i].Method == AuthTrust && !rules[i].loopbackOnly() {
+			return fmt.Errorf("wire: auth method trust is only allowed on a loopback address, not %q (give the rule a loopback address such as 127.0.0.1/32)", listen)
+		}
+	}
+	return nil
+}
+
 func isLoopbackAddr(addr string) bool {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
@@ -254,4 +296,7 @@ var (
 	errStatementTimeout = pgerr.New(pgerr.QueryCanceled, "canceling statement due to statement timeout")
 	errAdminShutdown    = &pgerr.Error{Severity: "FATAL", Code: pgerr.AdminShutdown, Message: "terminating connection due to administrator command"}
 	errClientGone       = errors.New("wire: client connection closed")
+
+	errIdleInTransaction = &pgerr.Error{Severity: "FATAL", Code: pgerr.IdleInTransactionTimeout, Message: "terminating connection due to idle-in-transaction timeout"}
+	errIdleSession       = &pgerr.Error{Severity: "FATAL", Code: pgerr.IdleSessionTimeout, Message: "terminating connection due to idle-session timeout"}
 )

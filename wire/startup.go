@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgproto3"
+	"go.uber.org/zap"
 
 	"github.com/lakegate/lakegate/pgerr"
 )
@@ -36,8 +37,18 @@ func (c *conn) startup() (admitted bool, err error) {
 		}
 		code := binary.BigEndian.Uint32(body)
 		switch {
-		case (code == codeSSL || code == codeGSSEnc) && attempt < 2:
-			// No TLS or GSS encryption here; the client goes on in plain text.
+		case code == codeSSL && c.srv.cfg.TLS != nil && c.tlsState == nil && attempt < 2:
+			if err := c.startTLS(); err != nil {
+				if pe, ok := err.(*pgerr.Error); ok {
+					c.fatal(pe)
+				} else {
+					c.log.Debug("wire: TLS handshake failed", zap.Error(err))
+				}
+				return false, err
+			}
+			continue
+		case (code == codeSSL || code == codeGSSEnc) && c.tlsState == nil && attempt < 2:
+			// No GSS encryption (nor TLS, unless configured): the client goes on in plain text.
 			if _, err := c.nc.Write([]byte{'N'}); err != nil {
 				return false, err
 			}
@@ -83,7 +94,7 @@ func (c *conn) startup() (admitted bool, err error) {
 	}
 	c.log = c.log.With(zapUser(info.User))
 
-	if err := c.authenticate(info.User); err != nil {
+	if err := c.authenticate(info.Database, info.User); err != nil {
 		if !isNetErr(err) {
 			c.fatal(pgerr.From(err))
 		}
@@ -122,7 +133,7 @@ func parseStartupParams(b []byte) (params map[string]string, unknown []string, e
 	for {
 		i := bytes.IndexByte(b, 0)
 		if i < 0 {
-			return nil, nil, &protocolError{"missing terminator"}
+			return nil, nil, &protocolError{msg: "missing terminator"}
 		}
 		name := string(b[:i])
 		b = b[i+1:]
@@ -131,7 +142,7 @@ func parseStartupParams(b []byte) (params map[string]string, unknown []string, e
 		}
 		j := bytes.IndexByte(b, 0)
 		if j < 0 {
-			return nil, nil, &protocolError{"missing value for " + name}
+			return nil, nil, &protocolError{msg: "missing value for " + name}
 		}
 		value := string(b[:j])
 		b = b[j+1:]

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/tls"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"github.com/knadh/koanf/v2"
 	"github.com/spf13/pflag"
 
+	"github.com/lakegate/lakegate/cache"
 	"github.com/lakegate/lakegate/catalog"
 )
 
@@ -22,7 +24,9 @@ import (
 // LAKEGATE_ENGINE__THREADS=2 or LAKEGATE_CATALOGS__LAKE__URI=...), overridden by flags.
 type Config struct {
 	Listen          string                    `koanf:"listen"`
-	Auth            string                    `koanf:"auth"` // scram-sha-256 or trust (loopback only)
+	Auth            string                    `koanf:"auth"` // scram-sha-256, md5, password or trust (loopback only)
+	HBA             []HBARuleConfig           `koanf:"hba"`
+	TLS             TLSConfig                 `koanf:"tls"`
 	Catalogs        map[string]catalog.Config `koanf:"catalogs"`
 	Users           []UserConfig              `koanf:"users"`
 	MaxConnections  int                       `koanf:"max_connections"`
@@ -31,13 +35,52 @@ type Config struct {
 	ShutdownTimeout time.Duration             `koanf:"shutdown_timeout"`
 	LogLevel        string                    `koanf:"log_level"`
 	Engine          EngineConfig              `koanf:"engine"`
+	Cache           cache.Sizes               `koanf:"cache"` // metadata_bytes, manifest_bytes, footer_bytes
 }
 
-// UserConfig is one login role; password is kept only as a SCRAM verifier.
+// UserConfig is one login role; password is kept only as a SCRAM verifier (and an
+// md5 hash when an md5 rule exists).
 type UserConfig struct {
 	Name     string `koanf:"name"`
 	Password string `koanf:"password"`
-	Verifier string `koanf:"verifier"` // SCRAM-SHA-256$<iter>:<salt>$<StoredKey>:<ServerKey>
+	Verifier string `koanf:"verifier"` // SCRAM-SHA-256$<iter>:<salt>$<StoredKey>:<ServerKey>, or md5<hex>
+}
+
+// HBARuleConfig is one pg_hba.conf-like rule; the first that matches decides.
+type HBARuleConfig struct {
+	Type     string `koanf:"type"`     // host, hostssl or hostnossl
+	Database string `koanf:"database"` // all or names separated by commas
+	User     string `koanf:"user"`     // all or names separated by commas
+	Address  string `koanf:"address"`  // all, an IP address or a CIDR block
+	Method   string `koanf:"method"`   // scram-sha-256, md5, password, trust or reject
+}
+
+// TLSConfig turns TLS on: clients that send SSLRequest get TLS with this certificate.
+type TLSConfig struct {
+	CertFile string `koanf:"cert_file"` // PEM certificate chain, server certificate first
+	KeyFile  string `koanf:"key_file"`  // PEM private key
+	// Require refuses plaintext connections (28000); AllowLoopbackPlaintext exempts
+	// clients connecting from loopback.
+	Require                bool `koanf:"require"`
+	AllowLoopbackPlaintext bool `koanf:"allow_loopback_plaintext"`
+}
+
+// serverTLS loads the certificate; nil when TLS is not configured.
+func (t TLSConfig) serverTLS() (*tls.Config, error) {
+	if t.CertFile == "" && t.KeyFile == "" {
+		if t.Require {
+			return nil, fmt.Errorf("config: tls.require needs tls.cert_file and tls.key_file")
+		}
+		return nil, nil
+	}
+	if t.CertFile == "" || t.KeyFile == "" {
+		return nil, fmt.Errorf("config: tls needs both cert_file and key_file")
+	}
+	cert, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("config: tls: %w", err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
 }
 
 // EngineConfig sizes DuckDB.
@@ -57,6 +100,7 @@ func defaultConfig() Config {
 		ShutdownTimeout: 30 * time.Second,
 		LogLevel:        "info",
 		Engine:          EngineConfig{Connections: 8},
+		Cache:           cache.DefaultSizes,
 	}
 }
 
@@ -64,7 +108,11 @@ func defaultConfig() Config {
 func serveFlags(fs *pflag.FlagSet) {
 	fs.String("config", "", "YAML config file")
 	fs.String("listen", "", "address to listen on (listen)")
-	fs.String("auth", "", "scram-sha-256 or trust (auth)")
+	fs.String("auth", "", "scram-sha-256, md5, password or trust (auth; ignored when hba rules are set)")
+	fs.String("tls.cert-file", "", "PEM certificate for TLS (tls.cert_file)")
+	fs.String("tls.key-file", "", "PEM private key for TLS (tls.key_file)")
+	fs.Bool("tls.require", false, "refuse plaintext connections (tls.require)")
+	fs.Bool("tls.allow-loopback-plaintext", false, "with tls.require, still accept plaintext from loopback (tls.allow_loopback_plaintext)")
 	fs.Int("max-connections", 0, "maximum client connections (max_connections)")
 	fs.Int("max-message-size", 0, "maximum client message size in bytes (max_message_size)")
 	fs.Duration("startup-timeout", 0, "time allowed for startup and authentication (startup_timeout)")

@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/lakegate/lakegate/cache"
 	"github.com/lakegate/lakegate/catalog"
 	"github.com/lakegate/lakegate/engine"
 	"github.com/lakegate/lakegate/planner"
@@ -92,7 +93,12 @@ func serve(ctx context.Context, cfg Config, ready func(net.Addr)) error {
 		return err
 	}
 	defer log.Sync()
+	tlsCfg, err := cfg.TLS.serverTLS()
+	if err != nil {
+		return err
+	}
 
+	cache.Configure(cfg.Cache)
 	cats := map[string]*catalog.Catalog{}
 	for db, cc := range cfg.Catalogs {
 		c, err := catalog.Open(db, cc)
@@ -119,18 +125,26 @@ func serve(ctx context.Context, cfg Config, ready func(net.Addr)) error {
 	for i, u := range cfg.Users {
 		users[i] = wire.User{Name: u.Name, Password: u.Password, Verifier: u.Verifier}
 	}
+	hba := make([]wire.HBARule, len(cfg.HBA))
+	for i, r := range cfg.HBA {
+		hba[i] = wire.HBARule{Type: r.Type, Database: r.Database, User: r.User, Address: r.Address, Method: r.Method}
+	}
 	gw := planner.NewGateway(cats, eng, log)
 	if err := gw.Start(ctx); err != nil {
 		return err
 	}
 	srv, err := wire.NewServer(wire.Config{
-		ListenAddress:  cfg.Listen,
-		Users:          users,
-		AuthMethod:     cfg.Auth,
-		MaxConnections: cfg.MaxConnections,
-		MaxMessageSize: cfg.MaxMessageSize,
-		StartupTimeout: cfg.StartupTimeout,
-		Logger:         log,
+		ListenAddress:     cfg.Listen,
+		Users:             users,
+		AuthMethod:        cfg.Auth,
+		HBA:               hba,
+		TLS:               tlsCfg,
+		RequireTLS:        cfg.TLS.Require,
+		LoopbackPlaintext: cfg.TLS.AllowLoopbackPlaintext,
+		MaxConnections:    cfg.MaxConnections,
+		MaxMessageSize:    cfg.MaxMessageSize,
+		StartupTimeout:    cfg.StartupTimeout,
+		Logger:            log,
 	}, gw)
 	if err != nil {
 		return err
@@ -139,7 +153,7 @@ func serve(ctx context.Context, cfg Config, ready func(net.Addr)) error {
 	if err != nil {
 		return err
 	}
-	log.Info("listening", zap.String("address", ln.Addr().String()))
+	log.Info("listening", zap.String("address", ln.Addr().String()), zap.Bool("tls", tlsCfg != nil), zap.Int("hba_rules", len(hba)))
 	if ready != nil {
 		ready(ln.Addr())
 	}
