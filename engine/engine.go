@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
 	duckdb "github.com/duckdb/duckdb-go/v2"
 	"go.uber.org/zap"
 
@@ -46,6 +45,9 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = zap.NewNop()
+	}
+	if err := checkHandles(); err != nil {
+		return nil, err
 	}
 	connector, err := duckdb.NewConnector("", nil)
 	if err != nil {
@@ -122,6 +124,10 @@ func (e *Engine) Close() error {
 	return errors.Join(errs...)
 }
 
+// Connections is the size of the connection pool: how many queries (and open result
+// streams) can run at once.
+func (e *Engine) Connections() int { return cap(e.pool) }
+
 func (e *Engine) acquire(ctx context.Context) (*duckdb.Conn, error) {
 	select {
 	case c := <-e.pool:
@@ -132,73 +138,6 @@ func (e *Engine) acquire(ctx context.Context) (*duckdb.Conn, error) {
 }
 
 func (e *Engine) release(c *duckdb.Conn) { e.pool <- c }
-
-// Rows streams a query's result as Arrow record batches.
-type Rows struct {
-	e      *Engine
-	conn   *duckdb.Conn
-	reader array.RecordReader
-	cur    arrow.RecordBatch
-	done   bool
-}
-
-// Schema is the result's Arrow schema.
-func (r *Rows) Schema() *arrow.Schema { return r.reader.Schema() }
-
-// Next returns the next batch, or (nil, nil) at the end. The caller owns the batch and
-// must Release it.
-func (r *Rows) Next(ctx context.Context) (arrow.RecordBatch, error) {
-	if r.done {
-		return nil, nil
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	if r.reader.Next() {
-		b := r.reader.RecordBatch()
-		b.Retain()
-		return b, nil
-	}
-	err := r.reader.Err()
-	r.Close()
-	if err != nil {
-		return nil, Error(err)
-	}
-	return nil, nil
-}
-
-// Close releases the result and returns the connection to the pool. Safe to repeat.
-func (r *Rows) Close() error {
-	if r.done {
-		return nil
-	}
-	r.done = true
-	r.reader.Release()
-	r.e.release(r.conn)
-	return nil
-}
-
-// Query runs one read statement and streams its result. params bind $1, $2, ...
-func (e *Engine) Query(ctx context.Context, query string, params []any) (*Rows, error) {
-	conn, err := e.acquire(ctx)
-	if err != nil {
-		return nil, err
-	}
-	ar, err := duckdb.NewArrowFromConn(conn)
-	if err != nil {
-		e.release(conn)
-		return nil, err
-	}
-	reader, err := ar.QueryContext(ctx, query, params...)
-	if err != nil {
-		e.release(conn)
-		if ctx.Err() != nil {
-			return nil, context.Cause(ctx)
-		}
-		return nil, Error(err)
-	}
-	return &Rows{e: e, conn: conn, reader: reader}, nil
-}
 
 // Description is what Describe learns about a statement without running it on data.
 type Description struct {

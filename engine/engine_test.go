@@ -2,8 +2,15 @@ package engine
 
 import (
 	"context"
+	"errors"
+	"os"
 	"path/filepath"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -141,4 +148,203 @@ func TestReadParquetWithDeletes(t *testing.T) {
 			t.Fatalf("got %v want %v", got, want)
 		}
 	}
+}
+
+// rssSampler records the process's peak resident set size while a test runs: the
+// kernel's high-water mark reset at the start (clear_refs 5) where allowed, and a 10 ms
+// sample of VmRSS otherwise.
+type rssSampler struct {
+	stop chan struct{}
+	done chan struct{}
+	max  atomic.Int64
+}
+
+func startRSSSampler(t *testing.T) *rssSampler {
+	t.Helper()
+	debug.FreeOSMemory()
+	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
+	s := &rssSampler{stop: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(s.done)
+		tick := time.NewTicker(10 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			if v := procStatusKB("/proc/self/status", "VmRSS:"); v > s.max.Load() {
+				s.max.Store(v)
+			}
+			select {
+			case <-s.stop:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return s
+}
+
+// peakMiB stops the sampler and returns the larger of the sampled and the kernel's
+// peak, in MiB.
+func (s *rssSampler) peakMiB() int64 {
+	close(s.stop)
+	<-s.done
+	peak := max(s.max.Load(), procStatusKB("/proc/self/status", "VmHWM:"))
+	return peak / 1024
+}
+
+func procStatusKB(path, key string) int64 {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, key); ok {
+			f := strings.Fields(rest)
+			if len(f) > 0 {
+				n, _ := strconv.ParseInt(f[0], 10, 64)
+				return n
+			}
+		}
+	}
+	return 0
+}
+
+// TestStreamingKeepsMemoryFlat reads 50 million rows (800 MB of BIGINTs were they
+// materialised) batch by batch and checks the process never holds more than a small
+// multiple of one DuckDB chunk.
+func TestStreamingKeepsMemoryFlat(t *testing.T) {
+	if testing.Short() {
+		t.Skip("50 million rows")
+	}
+	if _, err := os.Stat("/proc/self/status"); err != nil {
+		t.Skip("needs /proc")
+	}
+	e, err := Open(context.Background(), Config{Connections: 1, Threads: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	const n = 50_000_000
+	ctx := context.Background()
+	before := procStatusKB("/proc/self/status", "VmRSS:") / 1024
+	s := startRSSSampler(t)
+	start := time.Now()
+	r, err := e.Query(ctx, "SELECT i, i * 2 AS j FROM range($1) t(i)", []any{int64(n)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows, sum, batches int64
+	for {
+		b, err := r.Next(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b == nil {
+			break
+		}
+		c0, c1 := b.Column(0).(*array.Int64), b.Column(1).(*array.Int64)
+		for k := 0; k < c0.Len(); k++ {
+			if c1.Value(k) != 2*c0.Value(k) {
+				t.Fatalf("row %d: %d, %d", rows+int64(k), c0.Value(k), c1.Value(k))
+			}
+			sum += c0.Value(k)
+		}
+		rows += b.NumRows()
+		batches++
+		b.Release()
+	}
+	elapsed := time.Since(start)
+	peak := s.peakMiB()
+	if rows != n || sum != int64(n)*(n-1)/2 {
+		t.Fatalf("rows %d sum %d, want %d and %d", rows, sum, n, int64(n)*(n-1)/2)
+	}
+	t.Logf("%d rows in %d batches, %.1f M rows/s; RSS before %d MiB, peak %d MiB", rows, batches,
+		float64(rows)/elapsed.Seconds()/1e6, before, peak)
+	if peak > 512 {
+		t.Fatalf("peak RSS %d MiB while streaming 50M rows: the result is not streamed", peak)
+	}
+	// The connection went back to the pool at the end of the rows.
+	r, err = e.Query(ctx, "SELECT 1::BIGINT", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+}
+
+// TestCancelAndCloseReleaseTheConnection checks that a query is stopped by its context,
+// both while DuckDB works before the first row and between batches, and that closing
+// a result early frees the only connection of the pool.
+func TestCancelAndCloseReleaseTheConnection(t *testing.T) {
+	e, err := Open(context.Background(), Config{Connections: 1, Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	bg := context.Background()
+	next := func() {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(bg, time.Minute)
+		defer cancel()
+		r, err := e.Query(ctx, "SELECT 41::BIGINT + 1", nil)
+		if err != nil {
+			t.Fatalf("pool not released: %v", err)
+		}
+		if got := collectInt64(t, r); len(got) != 1 || got[0] != 42 {
+			t.Fatalf("got %v", got)
+		}
+	}
+
+	// An aggregate over a huge range works before the first row: cancel it there.
+	ctx, cancel := context.WithCancel(bg)
+	go func() { time.Sleep(50 * time.Millisecond); cancel() }()
+	_, err = e.Query(ctx, "SELECT count(*) FROM range(1000000000000) a(x) WHERE x % 7 = 3", nil)
+	if !errors.Is(err, context.Canceled) && pgerr.Code(err) != pgerr.QueryCanceled {
+		t.Fatalf("cancel before first row: %v", err)
+	}
+	next()
+
+	// Cancel between batches of a streaming scan.
+	ctx, cancel = context.WithCancel(bg)
+	r, err := e.Query(ctx, "SELECT x FROM range(1000000000000) a(x)", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := r.Next(ctx)
+	if err != nil || b == nil {
+		t.Fatalf("first batch: %v", err)
+	}
+	b.Release()
+	cancel()
+	if _, err := r.Next(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("next after cancel: %v", err)
+	}
+	next()
+
+	// Close early without reading to the end.
+	r, err = e.Query(bg, "SELECT x FROM range(1000000000000) a(x)", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = r.Next(bg)
+	b.Release()
+	r.Close()
+	r.Close()
+	next()
+
+	// Errors raised while streaming carry their SQLSTATE and free the connection.
+	r, err = e.Query(bg, "SELECT CAST(CASE WHEN x = 5000 THEN 'five' ELSE x::VARCHAR END AS BIGINT) FROM range(10000) a(x)", nil)
+	if err == nil {
+		for err == nil {
+			b, err = r.Next(bg)
+			if b == nil && err == nil {
+				t.Fatal("conversion error not reported")
+			}
+			if b != nil {
+				b.Release()
+			}
+		}
+	}
+	if pgerr.Code(err) != pgerr.InvalidTextRepresentation {
+		t.Fatalf("error while streaming: %v (%s)", err, pgerr.Code(err))
+	}
+	next()
 }

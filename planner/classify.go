@@ -37,8 +37,12 @@ func (s *Session) analyse(ctx context.Context, raw *pg.RawStmt, text string, par
 		return tagOnly("DISCARD ALL", nil), nil
 	case *pg.Node_DeallocateStmt:
 		return tagOnly("DEALLOCATE", nil), nil
-	case *pg.Node_DeclareCursorStmt, *pg.Node_FetchStmt, *pg.Node_ClosePortalStmt:
-		return nil, pgerr.New(pgerr.FeatureNotSupported, "SQL cursors (DECLARE, FETCH, CLOSE) are not supported yet; use the extended protocol's row limit")
+	case *pg.Node_DeclareCursorStmt:
+		return s.declareCursor(ctx, n.DeclareCursorStmt, text, paramOIDs)
+	case *pg.Node_FetchStmt:
+		return s.fetchStatement(n.FetchStmt), nil
+	case *pg.Node_ClosePortalStmt:
+		return s.closeStatement(n.ClosePortalStmt), nil
 	case *pg.Node_PrepareStmt, *pg.Node_ExecuteStmt:
 		return nil, pgerr.New(pgerr.FeatureNotSupported, "PREPARE and EXECUTE are not supported; use the extended protocol")
 	case *pg.Node_ListenStmt, *pg.Node_UnlistenStmt, *pg.Node_NotifyStmt:
