@@ -16,7 +16,8 @@ import (
 
 	"github.com/apache/iceberg-go"
 	icecat "github.com/apache/iceberg-go/catalog"
-	_ "github.com/apache/iceberg-go/catalog/sql" // registers the "sql" catalog type
+	_ "github.com/apache/iceberg-go/catalog/rest" // registers the "rest" catalog type
+	_ "github.com/apache/iceberg-go/catalog/sql"  // registers the "sql" catalog type
 	"github.com/apache/iceberg-go/table"
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // driver "pgx" for SQL catalogs in PostgreSQL
@@ -53,9 +54,13 @@ func Open(database string, cfg Config) (*Catalog, error) {
 		if cfg.URI == "" {
 			return nil, fmt.Errorf("catalog %q: uri is required for a sql catalog", database)
 		}
+	case "rest":
+		if cfg.URI == "" {
+			return nil, fmt.Errorf("catalog %q: uri is required for a rest catalog", database)
+		}
 	case "static":
 	default:
-		return nil, fmt.Errorf("catalog %q: unsupported type %q (supported: sql, static)", database, cfg.Type)
+		return nil, fmt.Errorf("catalog %q: unsupported type %q (supported: sql, rest, static)", database, cfg.Type)
 	}
 	if cfg.Name == "" {
 		cfg.Name = database
@@ -83,12 +88,12 @@ func (c *Catalog) iceberg(ctx context.Context) (icecat.Catalog, error) {
 	if c.ice != nil {
 		return c.ice, nil
 	}
-	props := iceberg.Properties{"type": "sql", "uri": c.cfg.URI}
+	props := iceberg.Properties{"type": c.cfg.Type, "uri": c.cfg.URI}
 	if c.cfg.Warehouse != "" {
 		props["warehouse"] = c.cfg.Warehouse
 	}
 	maps.Copy(props, c.cfg.Properties)
-	if props["sql.driver"] == "" || props["sql.dialect"] == "" {
+	if c.cfg.Type == "sql" && (props["sql.driver"] == "" || props["sql.dialect"] == "") {
 		driver, dialect := "sqlite", "sqlite"
 		if strings.HasPrefix(c.cfg.URI, "postgres://") || strings.HasPrefix(c.cfg.URI, "postgresql://") {
 			driver, dialect = "pgx", "postgres"

@@ -8,11 +8,14 @@ import (
 
 // Config describes one catalog. Its key in the gateway config is the database name.
 type Config struct {
-	// Type is "sql" (SQLite or PostgreSQL) or "static" (tables named by metadata file).
+	// Type is "sql" (SQLite or PostgreSQL), "rest" (an Iceberg REST catalog; token,
+	// credential, oauth2-server-uri, scope and prefix go in Properties) or "static"
+	// (tables named by metadata file).
 	Type string `koanf:"type"`
 	// Name is the catalog's own name (catalog_name in the SQL catalog); default: the key.
 	Name string `koanf:"name"`
-	// URI of the SQL catalog: file:/path/catalog.db or postgres://...
+	// URI of the SQL catalog (file:/path/catalog.db or postgres://...) or of the REST
+	// catalog (https://host/api/catalog).
 	URI string `koanf:"uri"`
 	// Warehouse location, e.g. file:///path/warehouse.
 	Warehouse string `koanf:"warehouse"`

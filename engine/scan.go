@@ -1,13 +1,17 @@
 package engine
 
 import (
+	"encoding/hex"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/apache/iceberg-go"
 
 	"github.com/lakegate/lakegate/catalog"
+	"github.com/lakegate/lakegate/pgerr"
 	"github.com/lakegate/lakegate/pushdown"
 )
 
@@ -15,22 +19,57 @@ import (
 // deletes need it; chosen so it cannot collide with a user column by accident.
 const fileColumn = "__lakegate_file"
 
+// ScanOptions tune how TableScanSQL reads a table's files.
+type ScanOptions struct {
+	// CheckFieldIDs reads each data file's footer (once; cached by location) to find
+	// files written without Parquet field ids, as Hive-migrated tables hold. Those are
+	// read by column name through NameMapping, or by position when the table has none,
+	// as Iceberg's Java reader does.
+	CheckFieldIDs bool
+	// NameMapping is the table's schema.name-mapping.default.
+	NameMapping iceberg.NameMapping
+}
+
 // ScanSQL returns a relation (a parenthesised query) that reads the spec's files with
 // the table's current schema: columns matched by Parquet field id, renamed and typed as
 // the schema says, missing ones NULL, delete files applied. An empty spec yields an
 // empty relation of the right column types, which is also what Describe plans with.
 func ScanSQL(spec *pushdown.ScanSpec, remap *catalog.Remapper) string {
+	sql, _ := TableScanSQL(spec, remap, ScanOptions{})
+	return sql
+}
+
+// TableScanSQL is ScanSQL with options. It fails when a footer cannot be read and,
+// with 0A000, when equality deletes name a column the schema read lacks.
+func TableScanSQL(spec *pushdown.ScanSpec, remap *catalog.Remapper, opts ScanOptions) (string, error) {
 	fields := spec.Schema.Fields()
 	if len(spec.Groups) == 0 {
-		return emptyRelation(fields)
+		return emptyRelation(fields), nil
 	}
-	schemaMap := schemaMapSQL(fields)
-	cols := columnList(fields, "")
+	for _, g := range spec.Groups {
+		for _, d := range g.EqualityDeletes {
+			for _, id := range d.EqualityIDs {
+				if _, ok := spec.Schema.FindFieldByID(id); !ok {
+					// Matching on fewer columns would delete too much.
+					return "", pgerr.New(pgerr.FeatureNotSupported,
+						"table %q has equality deletes on field id %d, which the schema read does not have; lakegate cannot apply them", spec.Table, id)
+				}
+			}
+		}
+	}
+	var noIDs map[string]*fileColumns
+	if opts.CheckFieldIDs {
+		var err error
+		if noIDs, err = filesWithoutIDs(spec); err != nil {
+			return "", err
+		}
+	}
+	byName := nameMappingIDs(opts.NameMapping)
 	parts := make([]string, 0, len(spec.Groups))
 	for _, g := range spec.Groups {
-		parts = append(parts, groupSQL(g, cols, schemaMap, spec.Schema, remap))
+		parts = append(parts, groupSQL(g, spec.Schema, remap, noIDs, byName))
 	}
-	return "(" + strings.Join(parts, "\nUNION ALL\n") + ")"
+	return "(" + strings.Join(parts, "\nUNION ALL\n") + ")", nil
 }
 
 // EmptyScanSQL returns the empty relation with the table's columns.
@@ -77,18 +116,52 @@ func pathList(paths []string) string {
 	return "[" + strings.Join(q, ", ") + "]"
 }
 
-func groupSQL(g pushdown.FileGroup, cols, schemaMap string, schema *iceberg.Schema, remap *catalog.Remapper) string {
-	paths := make([]string, len(g.Files))
-	for i, f := range g.Files {
-		paths[i] = f.Path
+// groupSQL reads one file group: the files with field ids in one read_parquet, each
+// file without them by name, identity partition values filled in, then the group's
+// delete files applied as anti-joins.
+func groupSQL(g pushdown.FileGroup, schema *iceberg.Schema, remap *catalog.Remapper, noIDs map[string]*fileColumns, mapping map[string]int) string {
+	fields := schema.Fields()
+	cols := columnList(fields, "")
+	schemaMap := schemaMapSQL(fields)
+	var withIDs []pushdown.DataFile
+	var withoutIDs []pushdown.DataFile
+	for _, f := range g.Files {
+		if noIDs[f.Path] != nil {
+			withoutIDs = append(withoutIDs, f)
+		} else {
+			withIDs = append(withIDs, f)
+		}
 	}
-	if len(g.PositionDeletes) == 0 && len(g.EqualityDeletes) == 0 {
+	deletes := len(g.PositionDeletes) > 0 || len(g.EqualityDeletes) > 0
+	identity := identityColumns(g.Files, schema)
+	if !deletes && len(identity) == 0 && len(withoutIDs) == 0 {
 		return fmt.Sprintf("SELECT %s FROM read_parquet(%s, hive_partitioning=false, schema=%s)",
-			cols, pathList(paths), schemaMap)
+			cols, pathList(filePaths(withIDs)), schemaMap)
+	}
+	rowNumber := ""
+	if deletes {
+		rowNumber = ", file_row_number=true"
+	}
+	// Every part yields the schema's columns, the file name and, for deletes, the row number.
+	extra := ", " + fileColumn
+	if deletes {
+		extra += ", file_row_number"
+	}
+	var parts []string
+	if len(withIDs) > 0 {
+		parts = append(parts, fmt.Sprintf("SELECT %s%s FROM read_parquet(%s, hive_partitioning=false, filename=%s%s, schema=%s)",
+			cols, extra, pathList(filePaths(withIDs)), catalog.QuoteLiteral(fileColumn), rowNumber, schemaMap))
+	}
+	for _, f := range withoutIDs {
+		parts = append(parts, fmt.Sprintf("SELECT %s%s FROM read_parquet(%s, hive_partitioning=false, filename=%s%s)",
+			byNameColumns(fields, noIDs[f.Path], mapping), extra, pathList([]string{f.Path}), catalog.QuoteLiteral(fileColumn), rowNumber))
+	}
+	scan := "(" + strings.Join(parts, " UNION ALL ") + ")"
+	if len(identity) > 0 {
+		scan = identityScanSQL(scan, g.Files, schema, identity, deletes)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "SELECT %s FROM read_parquet(%s, hive_partitioning=false, filename=%s, file_row_number=true, schema=%s) d",
-		columnList(schema.Fields(), "d."), pathList(paths), catalog.QuoteLiteral(fileColumn), schemaMap)
+	fmt.Fprintf(&b, "SELECT %s FROM %s d", columnList(fields, "d."), scan)
 	if len(g.PositionDeletes) > 0 {
 		dp := make([]string, len(g.PositionDeletes))
 		for i, d := range g.PositionDeletes {
@@ -99,21 +172,191 @@ func groupSQL(g pushdown.FileGroup, cols, schemaMap string, schema *iceberg.Sche
 			localPathSQL("file_path", remap), pathList(dp), fileColumn)
 	}
 	for i, set := range equalitySets(g.EqualityDeletes) {
-		fields := make([]iceberg.NestedField, 0, len(set.ids))
+		eqFields := make([]iceberg.NestedField, 0, len(set.ids))
 		for _, id := range set.ids {
 			if f, ok := schema.FindFieldByID(id); ok {
-				fields = append(fields, f)
+				eqFields = append(eqFields, f)
 			}
 		}
-		conds := make([]string, len(fields))
-		for j, f := range fields {
+		conds := make([]string, len(eqFields))
+		for j, f := range eqFields {
 			q := catalog.QuoteIdent(f.Name)
 			conds[j] = fmt.Sprintf("d.%s IS NOT DISTINCT FROM e%d.%s", q, i, q)
 		}
 		fmt.Fprintf(&b, "\nANTI JOIN (SELECT %s FROM read_parquet(%s, hive_partitioning=false, schema=%s)) e%d ON %s",
-			columnList(fields, ""), pathList(set.paths), schemaMapSQL(fields), i, strings.Join(conds, " AND "))
+			columnList(eqFields, ""), pathList(set.paths), schemaMapSQL(eqFields), i, strings.Join(conds, " AND "))
 	}
 	return b.String()
+}
+
+func filePaths(files []pushdown.DataFile) []string {
+	out := make([]string, len(files))
+	for i, f := range files {
+		out[i] = f.Path
+	}
+	return out
+}
+
+// byNameColumns selects the schema's columns from a file without field ids: each
+// column the name mapping (or, without one, the column's position) assigns its field
+// id, cast to the schema's type; NULL (or the initial default) for the others.
+func byNameColumns(fields []iceberg.NestedField, fc *fileColumns, mapping map[string]int) string {
+	idToName := map[int]string{}
+	for i, name := range fc.names {
+		if mapping != nil {
+			if id, ok := mapping[name]; ok {
+				idToName[id] = name
+			}
+		} else {
+			idToName[i+1] = name
+		}
+	}
+	sel := make([]string, len(fields))
+	for i, f := range fields {
+		typ := catalog.DuckDBType(f.Type)
+		src := defaultSQL(f)
+		if name, ok := idToName[f.ID]; ok {
+			src = fmt.Sprintf("CAST(%s AS %s)", catalog.QuoteIdent(name), typ)
+		}
+		sel[i] = src + " AS " + catalog.QuoteIdent(f.Name)
+	}
+	return strings.Join(sel, ", ")
+}
+
+// nameMappingIDs maps top-level column names to field ids; nil without a mapping.
+func nameMappingIDs(m iceberg.NameMapping) map[string]int {
+	if m == nil {
+		return nil // no mapping: by position; an empty one maps nothing
+	}
+	out := map[string]int{}
+	for _, f := range m {
+		if f.FieldID == nil {
+			continue
+		}
+		for _, n := range f.Names {
+			out[n] = *f.FieldID
+		}
+	}
+	return out
+}
+
+// identityColumns are the fields of schema that some file of the group has an
+// identity partition value for, in schema order.
+func identityColumns(files []pushdown.DataFile, schema *iceberg.Schema) []iceberg.NestedField {
+	ids := map[int]bool{}
+	for _, f := range files {
+		for id := range f.Identity {
+			ids[id] = true
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	var out []iceberg.NestedField
+	for _, f := range schema.Fields() {
+		if ids[f.ID] && isPrimitive(f.Type) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func isPrimitive(t iceberg.Type) bool {
+	switch t.(type) {
+	case *iceberg.ListType, *iceberg.MapType, *iceberg.StructType:
+		return false
+	}
+	return true
+}
+
+// identityScanSQL wraps a scan so that identity-partitioned columns take the value of
+// the file's partition tuple when the file does not hold the column (a file that
+// holds it has that value in every row, so COALESCE is exact). The result keeps the
+// file name and row number columns the delete joins use.
+func identityScanSQL(scan string, files []pushdown.DataFile, schema *iceberg.Schema, identity []iceberg.NestedField, deletes bool) string {
+	var b strings.Builder
+	sel := make([]string, 0, len(schema.Fields())+2)
+	isIdentity := map[int]int{}
+	for i, f := range identity {
+		isIdentity[f.ID] = i
+	}
+	for _, f := range schema.Fields() {
+		q := catalog.QuoteIdent(f.Name)
+		if i, ok := isIdentity[f.ID]; ok {
+			sel = append(sel, fmt.Sprintf("COALESCE(s.%s, p.v%d) AS %s", q, i, q))
+		} else {
+			sel = append(sel, "s."+q)
+		}
+	}
+	sel = append(sel, "s."+fileColumn)
+	if deletes {
+		sel = append(sel, "s.file_row_number")
+	}
+	fmt.Fprintf(&b, "(SELECT %s FROM %s s JOIN (VALUES ", strings.Join(sel, ", "), scan)
+	for i, f := range files {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(" + catalog.QuoteLiteral(f.Path))
+		for _, col := range identity {
+			v, ok := f.Identity[col.ID]
+			lit := "NULL"
+			if ok {
+				lit = literalSQL(v, col.Type)
+			}
+			fmt.Fprintf(&b, ", CAST(%s AS %s)", lit, catalog.DuckDBType(col.Type))
+		}
+		b.WriteString(")")
+	}
+	b.WriteString(") p(path")
+	for i := range identity {
+		fmt.Fprintf(&b, ", v%d", i)
+	}
+	fmt.Fprintf(&b, ") ON s.%s = p.path)", fileColumn)
+	return b.String()
+}
+
+// literalSQL renders a partition value from iceberg-go as a SQL literal that casts
+// to the column's DuckDB type.
+func literalSQL(v any, typ iceberg.Type) string {
+	zone := ""
+	switch typ.(type) {
+	case iceberg.TimestampTzType, iceberg.TimestampTzNsType:
+		zone = "+00"
+	}
+	switch x := v.(type) {
+	case nil:
+		return "NULL"
+	case bool:
+		return strconv.FormatBool(x)
+	case int32:
+		return strconv.FormatInt(int64(x), 10)
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case int:
+		return strconv.Itoa(x)
+	case float32:
+		return catalog.QuoteLiteral(strconv.FormatFloat(float64(x), 'g', -1, 32))
+	case float64:
+		return catalog.QuoteLiteral(strconv.FormatFloat(x, 'g', -1, 64))
+	case string:
+		return catalog.QuoteLiteral(x)
+	case []byte:
+		return "from_hex(" + catalog.QuoteLiteral(hex.EncodeToString(x)) + ")"
+	case iceberg.Date:
+		return catalog.QuoteLiteral(x.ToTime().Format("2006-01-02"))
+	case iceberg.Timestamp:
+		return catalog.QuoteLiteral(x.ToTime().UTC().Format("2006-01-02 15:04:05.999999") + zone)
+	case iceberg.TimestampNano:
+		return catalog.QuoteLiteral(time.Unix(0, int64(x)).UTC().Format("2006-01-02 15:04:05.999999999") + zone)
+	case iceberg.Time:
+		return catalog.QuoteLiteral(time.UnixMicro(int64(x)).UTC().Format("15:04:05.999999"))
+	case iceberg.Decimal:
+		return catalog.QuoteLiteral(x.String())
+	case fmt.Stringer: // uuid
+		return catalog.QuoteLiteral(x.String())
+	}
+	return catalog.QuoteLiteral(fmt.Sprint(v))
 }
 
 type equalitySet struct {

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/iceberg-go"
+	"github.com/apache/iceberg-go/table"
 	pg "github.com/pganalyze/pg_query_go/v6"
 	"go.uber.org/zap"
 
@@ -57,7 +59,7 @@ func (q *queryStmt) describe() {
 	q.once.Do(func() {
 		sql := q.template
 		for _, r := range q.scans {
-			sql = strings.ReplaceAll(sql, r.placeholder, engine.EmptyScanSQL(r.table.Metadata().CurrentSchema()))
+			sql = strings.ReplaceAll(sql, r.placeholder, r.emptySQL())
 		}
 		d, err := q.s.g.engine.Describe(context.Background(), sql)
 		if err != nil {
@@ -79,7 +81,7 @@ func (q *queryStmt) describe() {
 func fieldsFor(schema *arrow.Schema) []wire.Field {
 	out := make([]wire.Field, schema.NumFields())
 	for i, f := range schema.Fields() {
-		out[i] = wire.FieldForArrow(f.Name, f.Type)
+		out[i] = wire.FieldForArrow(clientName(f.Name), f.Type)
 	}
 	return out
 }
@@ -111,26 +113,78 @@ func (q *queryStmt) DescribeErr() error {
 // Close implements wire.Statement.
 func (q *queryStmt) Close() {}
 
-// plan loads each table's current snapshot, prunes with the bound parameter values and
-// returns the SQL that reads exactly the kept files.
+// plan loads each table once (the snapshot a repeatable transaction pinned, else its
+// current metadata), picks the version each reference reads, prunes with the bound
+// parameter values and returns the SQL that reads exactly the kept files.
 func (q *queryStmt) plan(ctx context.Context, params []any) (string, []*pushdown.ScanSpec, error) {
 	sql := q.template
 	specs := make([]*pushdown.ScanSpec, len(q.scans))
+	loaded := map[string]*table.Table{}
 	for i, r := range q.scans {
-		t, err := r.cat.LoadTable(ctx, r.ref)
+		t, err := q.s.loadTable(ctx, loaded, r.cat, r.ref)
 		if err != nil {
 			return "", nil, err
 		}
-		spec, err := pushdown.Plan(ctx, pushdown.Request{
-			Name: r.ref.String(), Table: t, Filter: filterFor(r, params), Remap: r.cat.Remapper(),
-		})
+		var v tableVersion
+		if r.meta != "" && r.version == "" {
+			// Metadata tables show the table as it is; lakegate.as_of does not apply.
+			if cur := t.Metadata().CurrentSnapshot(); cur != nil {
+				v.snapshotID = cur.SnapshotID
+			}
+		} else if v, err = q.s.resolveVersion(r, t); err != nil {
+			return "", nil, err
+		}
+		if r.meta != "" {
+			rel, err := metaTableSQL(ctx, r, t, v)
+			if err != nil {
+				return "", nil, err
+			}
+			specs[i] = &pushdown.ScanSpec{Table: r.ref.String() + "$" + r.meta, SnapshotID: v.snapshotID}
+			sql = strings.ReplaceAll(sql, r.placeholder, rel)
+			continue
+		}
+		req := pushdown.Request{
+			Name: r.ref.String(), Table: t, SnapshotID: v.snapshotID, Filter: filterFor(r, params), Remap: r.cat.Remapper(),
+		}
+		spec, err := pushdown.Plan(ctx, req)
+		if err != nil && pgerr.Code(err) == pgerr.IOError && req.Filter.Op() != iceberg.OpTrue && ctx.Err() == nil {
+			// Pruning is an optimisation: a filter that does not bind to an older
+			// schema must not fail the read.
+			req.Filter = nil
+			spec, err = pushdown.Plan(ctx, req)
+		}
 		if err != nil {
 			return "", nil, err
 		}
+		spec.Schema = v.schema
 		specs[i] = spec
-		sql = strings.ReplaceAll(sql, r.placeholder, engine.ScanSQL(spec, r.cat.Remapper()))
+		rel, err := engine.TableScanSQL(spec, r.cat.Remapper(), scanOptions(t))
+		if err != nil {
+			if pgerr.Code(err) == pgerr.Internal {
+				err = pgerr.Wrap(err, pgerr.IOError, "table %q: %v", r.ref.String(), err)
+			}
+			return "", nil, err
+		}
+		sql = strings.ReplaceAll(sql, r.placeholder, rel)
 	}
 	return sql, specs, nil
+}
+
+// scanOptions checks data files for missing Parquet field ids where they can occur:
+// tables with a name mapping (Iceberg's migrate procedures set one) and format v1
+// tables (Hive-migrated ones may have none). Other tables pay no footer reads.
+func scanOptions(t *table.Table) engine.ScanOptions {
+	meta := t.Metadata()
+	mapping := meta.NameMapping()
+	return engine.ScanOptions{CheckFieldIDs: mapping != nil || meta.Version() == 1, NameMapping: mapping}
+}
+
+// emptySQL is the relation a reference is described with: no rows, its columns.
+func (r *scanRef) emptySQL() string {
+	if r.meta != "" {
+		return metaEmptySQL(r.meta)
+	}
+	return engine.EmptyScanSQL(r.schema)
 }
 
 // Run implements wire.Statement.
@@ -169,12 +223,7 @@ func (q *queryStmt) log(id int64, specs []*pushdown.ScanSpec, rows int64, planne
 		if sp == nil {
 			continue
 		}
-		fields = append(fields, zap.Dict(sp.Table,
-			zap.Int64("snapshot_id", sp.SnapshotID),
-			zap.Int("files_scanned", sp.Stats.DataFilesKept),
-			zap.Int("files_skipped", sp.Stats.DataFilesTotal-sp.Stats.DataFilesKept),
-			zap.Int("delete_files", sp.Stats.DeleteFiles),
-		))
+		fields = append(fields, zap.Dict(sp.Table, pruneLogFields(sp)...))
 	}
 	if err != nil {
 		fields = append(fields, zap.String("error_code", pgerr.Code(err)), zap.Error(err))

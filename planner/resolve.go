@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/apache/iceberg-go"
 	"github.com/apache/iceberg-go/table"
 	pg "github.com/pganalyze/pg_query_go/v6"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -19,10 +20,13 @@ type scanRef struct {
 	placeholder string
 	cat         *catalog.Catalog
 	ref         catalog.TableRef
-	alias       string       // the name columns are qualified with
-	table       *table.Table // as loaded while analysing (schema for Describe)
-	nullable    bool         // on the nullable side of an outer join: predicates are not pushed
-	conjuncts   []*pg.Node   // WHERE conjuncts that reference only this table's columns and constants
+	alias       string          // the name columns are qualified with
+	table       *table.Table    // as loaded while analysing (schema for Describe)
+	version     string          // after '@' in the name: snapshot id, branch, tag or time; "" for none
+	meta        string          // after '$' in the name: a metadata table kind; "" for the table's rows
+	schema      *iceberg.Schema // columns clients see: of the version read, or nil for a metadata table
+	nullable    bool            // on the nullable side of an outer join: predicates are not pushed
+	conjuncts   []*pg.Node      // WHERE conjuncts that reference only this table's columns and constants
 }
 
 // systemSchemas are answered by the engine's catalog relations, not by the lake.
@@ -86,7 +90,9 @@ func cteNames(root *pg.Node) map[string]bool {
 }
 
 // lookupTable resolves a table name as PostgreSQL does: db.schema.table,
-// schema.table, or table through search_path.
+// schema.table, or table through search_path. A name with a version ("t@v") or a
+// metadata table ("t$snapshots") resolves to its base table; a table whose real name
+// contains '@' or '$' is still found by that name.
 func (s *Session) lookupTable(ctx context.Context, rv *pg.RangeVar) (*scanRef, error) {
 	cat := s.db
 	if rv.Catalogname != "" && rv.Catalogname != s.db.Database {
@@ -97,9 +103,35 @@ func (s *Session) lookupTable(ctx context.Context, rv *pg.RangeVar) (*scanRef, e
 		}
 		cat = other
 	}
-	if rv.Schemaname != "" {
-		ref := catalog.TableRef{Namespace: rv.Schemaname, Name: rv.Relname}
-		t, err := cat.LoadTable(ctx, ref)
+	base, version, meta := splitTableName(rv.Relname)
+	r, err := s.findTable(ctx, cat, rv.Schemaname, base)
+	if err != nil && base != rv.Relname && pgerr.Code(err) == pgerr.UndefinedTable {
+		if whole, err2 := s.findTable(ctx, cat, rv.Schemaname, rv.Relname); err2 == nil {
+			r, err, version, meta = whole, nil, "", ""
+		} else if pgerr.Code(err2) == pgerr.UndefinedTable {
+			err = err2
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	r.version, r.meta = version, meta
+	if meta == "" || version != "" {
+		v, err := s.resolveVersion(r, r.table)
+		if err != nil {
+			return nil, err
+		}
+		if meta == "" {
+			r.schema = v.schema
+		}
+	}
+	return r, nil
+}
+
+func (s *Session) findTable(ctx context.Context, cat *catalog.Catalog, schema, name string) (*scanRef, error) {
+	if schema != "" {
+		ref := catalog.TableRef{Namespace: schema, Name: name}
+		t, err := s.analysisTable(ctx, cat, ref)
 		if err != nil {
 			return nil, err
 		}
@@ -109,8 +141,8 @@ func (s *Session) lookupTable(ctx context.Context, rv *pg.RangeVar) (*scanRef, e
 		if systemSchemas[ns] {
 			continue
 		}
-		ref := catalog.TableRef{Namespace: ns, Name: rv.Relname}
-		t, err := cat.LoadTable(ctx, ref)
+		ref := catalog.TableRef{Namespace: ns, Name: name}
+		t, err := s.analysisTable(ctx, cat, ref)
 		if err == nil {
 			return &scanRef{cat: cat, ref: ref, table: t}, nil
 		}
@@ -118,12 +150,24 @@ func (s *Session) lookupTable(ctx context.Context, rv *pg.RangeVar) (*scanRef, e
 			return nil, err
 		}
 	}
-	return nil, pgerr.New(pgerr.UndefinedTable, "relation %q does not exist", rv.Relname)
+	return nil, pgerr.New(pgerr.UndefinedTable, "relation %q does not exist", name)
 }
 
-// hasColumn reports whether the table's current schema has a column.
+// analysisTable loads a table to describe a statement: the transaction's pinned
+// metadata if there is one, so the described columns are those the run will read.
+func (s *Session) analysisTable(ctx context.Context, cat *catalog.Catalog, ref catalog.TableRef) (*table.Table, error) {
+	if t := s.pinnedTable(cat, ref); t != nil {
+		return t, nil
+	}
+	return cat.LoadTable(ctx, ref)
+}
+
+// hasColumn reports whether the relation the reference reads has a column.
 func (r *scanRef) hasColumn(name string) bool {
-	_, ok := r.table.Metadata().CurrentSchema().FindFieldByName(name)
+	if r.meta != "" {
+		return slices.ContainsFunc(metaTables[r.meta].columns, func(c metaColumn) bool { return c.name == name })
+	}
+	_, ok := r.schema.FindFieldByName(name)
 	return ok
 }
 
@@ -136,7 +180,7 @@ func collectConjuncts(root *pg.Node, refs []*scanRef) {
 	}
 	walk(root, func(m protoreflect.Message) bool {
 		sel, ok := m.Interface().(*pg.SelectStmt)
-		if !ok || sel.WhereClause == nil {
+		if !ok {
 			return true
 		}
 		var items []*scanRef
@@ -144,6 +188,7 @@ func collectConjuncts(root *pg.Node, refs []*scanRef) {
 		for _, f := range sel.FromClause {
 			fromItems(f, false, byName, &items, &allLake)
 		}
+		pushIntoSubqueries(root, sel, byName)
 		if len(items) == 0 {
 			return true
 		}
@@ -152,6 +197,7 @@ func collectConjuncts(root *pg.Node, refs []*scanRef) {
 				r.conjuncts = append(r.conjuncts, c)
 			}
 		}
+		propagateEqualities(sel, items, allLake)
 		return true
 	})
 }

@@ -28,6 +28,10 @@ type Session struct {
 	user     string
 	settings *Settings
 	tx       txState
+	snaps    txSnapshots // snapshots pinned by a REPEATABLE READ transaction (timetravel.go)
+
+	// cursors are the open SQL cursors (cursor.go).
+	cursors map[string]*cursor
 
 	parseVersion int32 // of the grammar's parse trees, needed to deparse
 }
@@ -56,7 +60,7 @@ func (s *Session) Setting(name string) string {
 }
 
 // Close implements wire.Session.
-func (s *Session) Close() {}
+func (s *Session) Close() { s.closeCursors() }
 
 // Parse implements wire.Session: it parses sql with the PostgreSQL grammar and
 // analyses each statement.

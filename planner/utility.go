@@ -47,6 +47,7 @@ func (s *Session) setStatement(v *pg.VariableSetStmt) (wire.Statement, error) {
 		case pg.VariableSetKind_VAR_SET_CURRENT:
 			// SET x FROM CURRENT: keeps the current value.
 		case pg.VariableSetKind_VAR_SET_MULTI:
+			s.setTransactionIsolation(v.Name, v.Args)
 			// SET TRANSACTION / SESSION CHARACTERISTICS: every transaction is read-only;
 			// isolation levels are accepted.
 			for _, a := range v.Args {
@@ -109,16 +110,21 @@ func (s *Session) transactionStatement(t *pg.TransactionStmt) (wire.Statement, e
 				}
 			}
 			// BEGIN inside a transaction is a warning in PostgreSQL, not an error.
+			s.beginTransaction(t.Options)
 			s.tx = txOpen
 			return &wire.Result{Tag: "BEGIN"}, nil
 		case pg.TransactionStmtKind_TRANS_STMT_COMMIT:
 			failed := s.tx == txFailed
+			s.endTransaction()
+			s.closeCursors()
 			s.tx = txIdle
 			if failed {
 				return &wire.Result{Tag: "ROLLBACK"}, nil
 			}
 			return &wire.Result{Tag: "COMMIT"}, nil
 		case pg.TransactionStmtKind_TRANS_STMT_ROLLBACK:
+			s.endTransaction()
+			s.closeCursors()
 			s.tx = txIdle
 			return &wire.Result{Tag: "ROLLBACK"}, nil
 		case pg.TransactionStmtKind_TRANS_STMT_SAVEPOINT:
