@@ -8,8 +8,10 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow/array"
 	pg "github.com/pganalyze/pg_query_go/v6"
+	"go.uber.org/zap"
 
 	"github.com/lakegate/lakegate/pgerr"
+	"github.com/lakegate/lakegate/pushdown"
 	"github.com/lakegate/lakegate/wire"
 )
 
@@ -50,16 +52,8 @@ func (x *explainStmt) Run(ctx context.Context, params []any) (*wire.Result, erro
 	planning := time.Since(start)
 	var lines []string
 	for i, sp := range specs {
-		st := sp.Stats
-		lines = append(lines,
-			fmt.Sprintf("Iceberg scan on %s (as %s)", sp.Table, x.q.scans[i].alias),
-			fmt.Sprintf("  Snapshot: %d", sp.SnapshotID),
-			fmt.Sprintf("  Data files: %d scanned, %d skipped of %d", st.DataFilesKept, st.DataFilesTotal-st.DataFilesKept, st.DataFilesTotal),
-			fmt.Sprintf("  Rows: %d of %d in scanned files; bytes: %d", st.RowsKept, st.RowsTotal, st.BytesKept),
-			fmt.Sprintf("  Delete files applied: %d", st.DeleteFiles))
-		if sp.Filter != "" {
-			lines = append(lines, "  Pruned by: "+sp.Filter)
-		}
+		lines = append(lines, fmt.Sprintf("Iceberg scan on %s (as %s)", sp.Table, x.q.scans[i].alias))
+		lines = append(lines, scanLines(sp, x.analyze)...)
 	}
 	if x.analyze {
 		execStart := time.Now()
@@ -81,8 +75,8 @@ func (x *explainStmt) Run(ctx context.Context, params []any) (*wire.Result, erro
 			b.Release()
 		}
 		lines = append(lines,
-			fmt.Sprintf("Planning and pruning time: %.3f ms", float64(planning.Microseconds())/1000),
-			fmt.Sprintf("Execution time: %.3f ms", float64(time.Since(execStart).Microseconds())/1000),
+			fmt.Sprintf("Planning and pruning time: %s", ms(planning)),
+			fmt.Sprintf("Execution time: %s", ms(time.Since(execStart))),
 			fmt.Sprintf("Rows returned: %d", n))
 	}
 	plan, err := x.engineExplain(ctx, sql, params)
@@ -120,5 +114,52 @@ func (x *explainStmt) engineExplain(ctx context.Context, sql string, params []an
 			}
 		}
 		b.Release()
+	}
+}
+
+// scanLines describes what pruning kept and skipped at each level for one lake table.
+func scanLines(sp *pushdown.ScanSpec, analyze bool) []string {
+	st := sp.Stats
+	lines := []string{
+		fmt.Sprintf("  Snapshot: %d", sp.SnapshotID),
+		fmt.Sprintf("  Manifests: %d scanned, %d skipped of %d (partition summaries)",
+			st.ManifestsTotal-st.ManifestsSkipped, st.ManifestsSkipped, st.ManifestsTotal),
+		fmt.Sprintf("  Data files: %d scanned, %d skipped of %d (%d by partition values and column bounds, %d by row-group statistics)",
+			st.DataFilesKept, st.DataFilesTotal-st.DataFilesKept, st.DataFilesTotal,
+			st.DataFilesTotal-st.DataFilesAfterFiles, st.DataFilesAfterFiles-st.DataFilesKept),
+	}
+	if st.RowGroupsTotal > 0 || st.DataFilesAfterFiles > 0 && sp.Filter != "" {
+		lines = append(lines, fmt.Sprintf("  Row groups: %d can match, %d skipped of %d (in %d files checked; %d rows in matching row groups)",
+			st.RowGroupsKept, st.RowGroupsTotal-st.RowGroupsKept, st.RowGroupsTotal, st.DataFilesAfterFiles, st.RowGroupRowsKept))
+	}
+	lines = append(lines,
+		fmt.Sprintf("  Rows: %d of %d in scanned files; bytes: %d of %d", st.RowsKept, st.RowsTotal, st.BytesKept, st.BytesTotal),
+		fmt.Sprintf("  Delete files applied: %d (delete manifests: %d skipped of %d)", st.DeleteFiles, st.DeleteManifestsSkipped, st.DeleteManifestsTotal))
+	if sp.Filter != "" {
+		lines = append(lines, "  Pruned by: "+sp.Filter)
+	}
+	if analyze {
+		lines = append(lines, fmt.Sprintf("  Pruning time: manifests and files %s, row groups %s (%d footers read, the rest cached)",
+			ms(st.FilePruning), ms(st.RowGroupPruning), st.FootersRead))
+	}
+	return lines
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.3f ms", float64(d.Microseconds())/1000) }
+
+// pruneLogFields are a lake table's figures in the per-query log record.
+func pruneLogFields(sp *pushdown.ScanSpec) []zap.Field {
+	st := sp.Stats
+	return []zap.Field{
+		zap.Int64("snapshot_id", sp.SnapshotID),
+		zap.Int("manifests", st.ManifestsTotal), zap.Int("manifests_skipped", st.ManifestsSkipped),
+		zap.Int("files_scanned", st.DataFilesKept),
+		zap.Int("files_skipped", st.DataFilesTotal-st.DataFilesKept),
+		zap.Int("files_skipped_by_row_groups", st.DataFilesAfterFiles-st.DataFilesKept),
+		zap.Int("row_groups", st.RowGroupsTotal), zap.Int("row_groups_skipped", st.RowGroupsTotal-st.RowGroupsKept),
+		zap.Int64("rows_scanned", st.RowsKept), zap.Int64("bytes_scanned", st.BytesKept),
+		zap.Int("delete_files", st.DeleteFiles),
+		zap.Duration("file_pruning", st.FilePruning), zap.Duration("row_group_pruning", st.RowGroupPruning),
+		zap.String("pruned_by", sp.Filter),
 	}
 }

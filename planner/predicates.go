@@ -2,19 +2,25 @@ package planner
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/apache/iceberg-go"
 	pg "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // filterFor turns a scan's conjuncts into an Iceberg expression with the bound
 // parameter values. Conjuncts that cannot be expressed are left out: pruning may only
 // keep too much, never too little, and DuckDB applies the whole WHERE clause anyway.
 func filterFor(r *scanRef, params []any) iceberg.BooleanExpression {
-	schema := r.table.Metadata().CurrentSchema()
+	schema := r.schema
+	if schema == nil {
+		schema = r.table.Metadata().CurrentSchema()
+	}
 	var out iceberg.BooleanExpression = iceberg.AlwaysTrue{}
 	for _, c := range r.conjuncts {
 		if e, ok := toIceberg(c, schema, params); ok {
@@ -179,35 +185,6 @@ func column(n *pg.Node, schema *iceberg.Schema) (string, iceberg.NestedField, bo
 	return name, f, true
 }
 
-// constant evaluates a constant, a cast constant or a parameter to a Go value.
-func constant(n *pg.Node, params []any) (any, bool) {
-	switch x := n.Node.(type) {
-	case *pg.Node_AConst:
-		c := x.AConst
-		switch {
-		case c.Isnull:
-			return nil, false
-		case c.GetIval() != nil:
-			return int64(c.GetIval().Ival), true
-		case c.GetFval() != nil:
-			return c.GetFval().Fval, true // kept as text: exact for decimals
-		case c.GetSval() != nil:
-			return c.GetSval().Sval, true
-		case c.GetBoolval() != nil:
-			return c.GetBoolval().Boolval, true
-		}
-	case *pg.Node_TypeCast:
-		return constant(x.TypeCast.Arg, params)
-	case *pg.Node_ParamRef:
-		i := int(x.ParamRef.Number) - 1
-		if i < 0 || i >= len(params) || params[i] == nil {
-			return nil, false
-		}
-		return params[i], true
-	}
-	return nil, false
-}
-
 // literal converts a constant to an Iceberg literal of the column's type, or reports
 // false when the conversion is not exact.
 func literal(n *pg.Node, t iceberg.Type, params []any) (iceberg.Literal, bool) {
@@ -317,12 +294,14 @@ func toText(v any) string {
 }
 
 var timeLayouts = []string{
-	"2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999", "2006-01-02",
+	"2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999", "2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02",
 }
 
 // toTime reads a timestamp without time zone: wall-clock fields as UTC.
 func toTime(v any) (time.Time, bool) {
 	switch x := v.(type) {
+	case dateVal:
+		return x.t, true
 	case time.Time:
 		return time.Date(x.Year(), x.Month(), x.Day(), x.Hour(), x.Minute(), x.Second(), x.Nanosecond(), time.UTC), true
 	case string:
@@ -338,6 +317,8 @@ func toTime(v any) (time.Time, bool) {
 // toTimeTz reads a timestamp with time zone; strings need an explicit offset.
 func toTimeTz(v any) (time.Time, bool) {
 	switch x := v.(type) {
+	case tzTime:
+		return x.t, true
 	case time.Time:
 		return x, true
 	case string:
@@ -348,4 +329,107 @@ func toTimeTz(v any) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
+}
+
+// propagateEqualities extends the conjuncts of the tables of one SELECT through inner
+// joins: conjuncts in the ON clause of an inner join constrain its tables like WHERE
+// conjuncts, and a column equality a.x = b.y (in WHERE or an inner ON) copies every
+// conjunct on a.x alone to b.y and back (a.x = b.y AND a.x = 5 prunes b by y = 5).
+// Tables on the nullable side of an outer join are left alone.
+func propagateEqualities(sel *pg.SelectStmt, items []*scanRef, allLake bool) {
+	var where, on []*pg.Node
+	if sel.WhereClause != nil {
+		where = splitAnd(sel.WhereClause)
+	}
+	for _, f := range sel.FromClause {
+		innerQuals(f, &on)
+	}
+	for _, c := range on {
+		if r := conjunctTable(c, items, allLake); r != nil && !r.nullable {
+			r.conjuncts = append(r.conjuncts, c)
+		}
+	}
+	type side struct {
+		r   *scanRef
+		col string
+	}
+	var eqs [][2]side
+	for _, c := range append(where, on...) {
+		a := c.GetAExpr()
+		if a == nil || a.Kind != pg.A_Expr_Kind_AEXPR_OP || len(a.Name) != 1 || strVal(a.Name[0]) != "=" {
+			continue
+		}
+		lc, rc := a.Lexpr.GetColumnRef(), a.Rexpr.GetColumnRef()
+		if lc == nil || rc == nil {
+			continue
+		}
+		lr, rr := columnOwner(lc, items, allLake), columnOwner(rc, items, allLake)
+		if lr == nil || rr == nil || lr == rr || lr.nullable || rr.nullable {
+			continue
+		}
+		eqs = append(eqs, [2]side{{lr, lastName(lc)}, {rr, lastName(rc)}})
+	}
+	// Two rounds carry a constant along a chain of three tables.
+	for round := 0; round < 2 && len(eqs) > 0; round++ {
+		for _, e := range eqs {
+			for _, d := range [][2]side{{e[0], e[1]}, {e[1], e[0]}} {
+				from, to := d[0], d[1]
+				for _, c := range slices.Clone(from.r.conjuncts) {
+					if !onlyColumn(c, from.col) {
+						continue
+					}
+					cp := proto.Clone(c).(*pg.Node)
+					renameColumns(cp, to.r.alias, to.col)
+					if !slices.ContainsFunc(to.r.conjuncts, func(x *pg.Node) bool { return proto.Equal(x, cp) }) {
+						to.r.conjuncts = append(to.r.conjuncts, cp)
+					}
+				}
+			}
+		}
+	}
+}
+
+// innerQuals collects the ON conjuncts of inner joins (not below an outer join's
+// nullable side: their tables are marked nullable and get nothing).
+func innerQuals(n *pg.Node, out *[]*pg.Node) {
+	j := n.GetJoinExpr()
+	if j == nil {
+		return
+	}
+	if j.Jointype == pg.JoinType_JOIN_INNER && j.Quals != nil {
+		*out = append(*out, splitAnd(j.Quals)...)
+	}
+	innerQuals(j.Larg, out)
+	innerQuals(j.Rarg, out)
+}
+
+func lastName(cr *pg.ColumnRef) string { return strVal(cr.Fields[len(cr.Fields)-1]) }
+
+// onlyColumn reports whether every column c references is col, and c has at least one
+// and no subquery.
+func onlyColumn(c *pg.Node, col string) bool {
+	n, ok := 0, true
+	walk(c, func(m protoreflect.Message) bool {
+		switch x := m.Interface().(type) {
+		case *pg.SubLink:
+			ok = false
+		case *pg.ColumnRef:
+			n++
+			if len(x.Fields) == 0 || x.Fields[len(x.Fields)-1].GetString_() == nil || lastName(x) != col {
+				ok = false
+			}
+		}
+		return ok
+	})
+	return ok && n > 0
+}
+
+// renameColumns points every column reference in n at alias.col.
+func renameColumns(n *pg.Node, alias, col string) {
+	walk(n, func(m protoreflect.Message) bool {
+		if cr, ok := m.Interface().(*pg.ColumnRef); ok {
+			cr.Fields = []*pg.Node{pg.MakeStrNode(alias), pg.MakeStrNode(col)}
+		}
+		return true
+	})
 }

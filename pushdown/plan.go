@@ -2,7 +2,9 @@ package pushdown
 
 import (
 	"context"
+	"errors"
 	"strconv"
+	"time"
 
 	"github.com/apache/iceberg-go"
 	"github.com/apache/iceberg-go/table"
@@ -21,6 +23,10 @@ type Request struct {
 	// the full WHERE clause.
 	Filter iceberg.BooleanExpression
 	Remap  *catalog.Remapper
+	// NoPruning hands every file of the snapshot to the engine (for comparisons);
+	// NoRowGroups stops after manifest and file pruning; IcebergPlanner plans with
+	// iceberg-go's scan even when the snapshot has no delete files.
+	NoPruning, NoRowGroups, IcebergPlanner bool
 }
 
 // Plan prunes the table's files with the filter and groups what is left by delete files.
@@ -43,15 +49,33 @@ func Plan(ctx context.Context, req Request) (*ScanSpec, error) {
 	if snap.Summary != nil {
 		spec.Stats.DataFilesTotal = atoi(snap.Summary.Properties["total-data-files"])
 		spec.Stats.RowsTotal = int64(atoi(snap.Summary.Properties["total-records"]))
+		spec.Stats.BytesTotal = int64(atoi(snap.Summary.Properties["total-files-size"]))
 	}
 
-	opts := []table.ScanOption{table.WithSnapshotID(snap.SnapshotID)}
-	if req.Filter != nil && req.Filter.Op() != iceberg.OpTrue {
-		opts = append(opts, table.WithRowFilter(req.Filter))
-		spec.Filter = req.Filter.String()
+	start := time.Now()
+	filter := req.Filter
+	if req.NoPruning || (filter != nil && filter.Op() == iceberg.OpTrue) {
+		filter = nil
 	}
-	scan := req.Table.Scan(opts...)
-	tasks, err := scan.PlanFiles(ctx)
+	if filter != nil {
+		spec.Filter = filter.String()
+	}
+	schema := snapshotSchema(meta, snap)
+	var tasks []table.FileScanTask
+	err := errNeedsIcebergPlanner
+	if !req.IcebergPlanner {
+		tasks, err = planDataFiles(ctx, req.Table, snap, schema, filter, &spec.Stats)
+	}
+	if errors.Is(err, errNeedsIcebergPlanner) {
+		tasks, err = icebergPlan(ctx, req.Table, snap, filter, &spec.Stats)
+	}
+	spec.Stats.FilePruning = time.Since(start)
+	spec.Stats.DataFilesAfterFiles = len(tasks)
+	if err == nil && filter != nil && !req.NoRowGroups {
+		start = time.Now()
+		tasks, err = pruneRowGroups(ctx, req.Table, schema, filter, tasks, &spec.Stats)
+		spec.Stats.RowGroupPruning = time.Since(start)
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -70,6 +94,7 @@ func Plan(ctx context.Context, req Request) (*ScanSpec, error) {
 		if err != nil {
 			return nil, pgerr.Wrap(err, pgerr.IOError, "table %q: %v", req.Name, err)
 		}
+		df.Identity = identityValues(meta, task.File)
 		var pos, eq []DeleteFile
 		for _, d := range task.DeleteFiles {
 			p, err := req.Remap.Local(d.FilePath())
@@ -102,8 +127,8 @@ func Plan(ctx context.Context, req Request) (*ScanSpec, error) {
 		spec.Stats.BytesKept += df.Bytes
 	}
 	spec.Stats.DeleteFiles = len(deletes)
-	if spec.Stats.DataFilesTotal < spec.Stats.DataFilesKept {
-		spec.Stats.DataFilesTotal = spec.Stats.DataFilesKept
+	if spec.Stats.DataFilesTotal < spec.Stats.DataFilesAfterFiles {
+		spec.Stats.DataFilesTotal = spec.Stats.DataFilesAfterFiles // no snapshot summary
 	}
 	return spec, nil
 }
@@ -122,4 +147,55 @@ func dataFile(remap *catalog.Remapper, f iceberg.DataFile) (DataFile, error) {
 func atoi(s string) int {
 	n, _ := strconv.Atoi(s)
 	return n
+}
+
+// snapshotSchema is the schema iceberg-go binds the filter to when scanning a given
+// snapshot: the snapshot's own schema, else the current one.
+func snapshotSchema(meta table.Metadata, snap *table.Snapshot) *iceberg.Schema {
+	if snap.SchemaID != nil {
+		for _, s := range meta.Schemas() {
+			if s.ID == *snap.SchemaID {
+				return s
+			}
+		}
+	}
+	return meta.CurrentSchema()
+}
+
+// identityValues maps source field id to value for the identity fields of the file's
+// partition spec.
+func identityValues(meta table.Metadata, f iceberg.DataFile) map[int]any {
+	spec := meta.PartitionSpecByID(int(f.SpecID()))
+	if spec == nil {
+		return nil
+	}
+	var out map[int]any
+	part := f.Partition()
+	for _, pf := range spec.Fields() {
+		if _, ok := pf.Transform.(iceberg.IdentityTransform); !ok || len(pf.SourceIDs) != 1 {
+			continue
+		}
+		v, ok := part[pf.FieldID]
+		if !ok {
+			continue
+		}
+		if out == nil {
+			out = map[int]any{}
+		}
+		out[pf.SourceID()] = v
+	}
+	return out
+}
+
+// icebergPlan plans with iceberg-go's scan, which also pairs delete files with data
+// files; its report carries the manifest counts.
+func icebergPlan(ctx context.Context, t *table.Table, snap *table.Snapshot, filter iceberg.BooleanExpression, st *PruneStats) ([]table.FileScanTask, error) {
+	rep := &reportCatcher{}
+	opts := []table.ScanOption{table.WithSnapshotID(snap.SnapshotID), table.WithReporter(rep)}
+	if filter != nil {
+		opts = append(opts, table.WithRowFilter(filter))
+	}
+	tasks, err := t.Scan(opts...).PlanFiles(ctx)
+	rep.apply(st)
+	return tasks, err
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/apache/iceberg-go"
 )
@@ -15,6 +16,10 @@ type DataFile struct {
 	Path     string // local path after remapping
 	Records  int64
 	Bytes    int64
+	// Identity holds the file's identity partition values by source field id: the
+	// spec makes them the column's value in every row, also when the file lacks the
+	// column (Hive-migrated tables).
+	Identity map[int]any
 }
 
 // DeleteFile is one delete file that applies to a FileGroup.
@@ -33,15 +38,22 @@ type FileGroup struct {
 	EqualityDeletes []DeleteFile
 }
 
-// PruneStats counts what pruning considered and kept.
+// PruneStats counts what pruning considered and kept at each level: manifests (by
+// their partition summaries), data files (by partition values and column bounds in
+// the manifests), and Parquet row groups (by footer statistics).
 type PruneStats struct {
-	ManifestsTotal int
-	DataFilesTotal int
-	DataFilesKept  int
-	RowsTotal      int64
-	RowsKept       int64
-	BytesKept      int64
-	DeleteFiles    int
+	ManifestsTotal, ManifestsSkipped             int // data manifests
+	DeleteManifestsTotal, DeleteManifestsSkipped int
+	DataFilesTotal                               int // in the snapshot
+	DataFilesAfterFiles                          int // left by manifest and file pruning
+	DataFilesKept                                int // left after row-group pruning: handed to the engine
+	RowGroupsTotal, RowGroupsKept                int // in the files whose footers were evaluated
+	FootersRead                                  int // footers read from storage (the rest came from the cache)
+	RowsTotal, RowsKept                          int64
+	RowGroupRowsKept                             int64 // rows in the row groups that can match
+	BytesTotal, BytesKept                        int64
+	DeleteFiles                                  int
+	FilePruning, RowGroupPruning                 time.Duration
 }
 
 // ScanSpec is what the engine reads for one lake table reference in one statement.
@@ -73,7 +85,8 @@ func sortDeletes(ds []DeleteFile) {
 // String summarises the spec for EXPLAIN and logs.
 func (s *ScanSpec) String() string {
 	st := s.Stats
-	return fmt.Sprintf("snapshot %d: data files %d of %d (skipped %d), rows %d of %d, %d bytes, delete files %d",
-		s.SnapshotID, st.DataFilesKept, st.DataFilesTotal, st.DataFilesTotal-st.DataFilesKept,
-		st.RowsKept, st.RowsTotal, st.BytesKept, st.DeleteFiles)
+	return fmt.Sprintf("snapshot %d: manifests %d of %d, data files %d of %d (%d skipped by metadata, %d by row groups), row groups %d of %d, rows %d of %d, %d bytes, delete files %d",
+		s.SnapshotID, st.ManifestsTotal-st.ManifestsSkipped, st.ManifestsTotal,
+		st.DataFilesKept, st.DataFilesTotal, st.DataFilesTotal-st.DataFilesAfterFiles, st.DataFilesAfterFiles-st.DataFilesKept,
+		st.RowGroupsKept, st.RowGroupsTotal, st.RowsKept, st.RowsTotal, st.BytesKept, st.DeleteFiles)
 }

@@ -1,0 +1,61 @@
+package cache
+
+import (
+	"path"
+	"strings"
+)
+
+// Default sizes of the shared caches.
+const (
+	DefaultMetadataBytes = 256 << 20
+	DefaultFooterBytes   = 64 << 20
+	DefaultManifestBytes = 256 << 20
+)
+
+// Metadata holds immutable Iceberg metadata files by location: table metadata
+// (*.metadata.json), manifest lists (snap-*.avro) and manifests (*.avro). Iceberg never
+// rewrites a file in place, so a location always names the same bytes.
+var Metadata = NewLRU[[]byte]("metadata", DefaultMetadataBytes)
+
+// Footers holds decoded Parquet footer summaries by data file location (the value
+// type belongs to the package that decodes footers).
+var Footers = NewLRU[any]("footers", DefaultFooterBytes)
+
+// Manifests holds decoded manifest lists and manifests by location (the value type
+// belongs to the package that decodes them).
+var Manifests = NewLRU[any]("manifests", DefaultManifestBytes)
+
+// Sizes bounds the shared caches, in bytes; 0 disables a cache.
+type Sizes struct {
+	MetadataBytes int64 `koanf:"metadata_bytes"`
+	FooterBytes   int64 `koanf:"footer_bytes"`
+	ManifestBytes int64 `koanf:"manifest_bytes"`
+}
+
+// DefaultSizes are the bounds the caches start with.
+var DefaultSizes = Sizes{MetadataBytes: DefaultMetadataBytes, FooterBytes: DefaultFooterBytes, ManifestBytes: DefaultManifestBytes}
+
+// Configure sets the bounds of the shared caches.
+func Configure(s Sizes) {
+	Metadata.SetMaxBytes(s.MetadataBytes)
+	Footers.SetMaxBytes(s.FooterBytes)
+	Manifests.SetMaxBytes(s.ManifestBytes)
+}
+
+// AllStats returns the counters of every shared cache.
+func AllStats() []Stats { return []Stats{Metadata.Stats(), Manifests.Stats(), Footers.Stats()} }
+
+// PurgeAll empties every shared cache (for cold-cache measurements).
+func PurgeAll() {
+	Metadata.Purge()
+	Manifests.Purge()
+	Footers.Purge()
+}
+
+// ImmutableMetadata reports whether a location names an Iceberg metadata file that is
+// never rewritten: a table metadata file, a manifest list or a manifest. version-hint
+// files and anything else are read through.
+func ImmutableMetadata(location string) bool {
+	base := path.Base(location)
+	return strings.HasSuffix(base, ".metadata.json") || strings.HasSuffix(base, ".avro")
+}
