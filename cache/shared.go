@@ -3,6 +3,8 @@ package cache
 import (
 	"path"
 	"strings"
+
+	"github.com/apache/iceberg-go/table"
 )
 
 // Default sizes of the shared caches.
@@ -16,6 +18,11 @@ const (
 // (*.metadata.json), manifest lists (snap-*.avro) and manifests (*.avro). Iceberg never
 // rewrites a file in place, so a location always names the same bytes.
 var Metadata = NewLRU[[]byte]("metadata", DefaultMetadataBytes)
+
+// Tables holds parsed table metadata by the location of its metadata file, so a
+// table whose current metadata did not change is not parsed again. It shares the
+// metadata bound.
+var Tables = NewLRU[table.Metadata]("tables", DefaultMetadataBytes)
 
 // Footers holds decoded Parquet footer summaries by data file location (the value
 // type belongs to the package that decodes footers).
@@ -38,16 +45,20 @@ var DefaultSizes = Sizes{MetadataBytes: DefaultMetadataBytes, FooterBytes: Defau
 // Configure sets the bounds of the shared caches.
 func Configure(s Sizes) {
 	Metadata.SetMaxBytes(s.MetadataBytes)
+	Tables.SetMaxBytes(s.MetadataBytes)
 	Footers.SetMaxBytes(s.FooterBytes)
 	Manifests.SetMaxBytes(s.ManifestBytes)
 }
 
 // AllStats returns the counters of every shared cache.
-func AllStats() []Stats { return []Stats{Metadata.Stats(), Manifests.Stats(), Footers.Stats()} }
+func AllStats() []Stats {
+	return []Stats{Metadata.Stats(), Tables.Stats(), Manifests.Stats(), Footers.Stats()}
+}
 
 // PurgeAll empties every shared cache (for cold-cache measurements).
 func PurgeAll() {
 	Metadata.Purge()
+	Tables.Purge()
 	Manifests.Purge()
 	Footers.Purge()
 }

@@ -23,6 +23,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // driver "pgx" for SQL catalogs in PostgreSQL
 	_ "modernc.org/sqlite"             // driver "sqlite" for SQL catalogs in SQLite
 
+	"github.com/lakegate/lakegate/cache"
 	"github.com/lakegate/lakegate/pgerr"
 )
 
@@ -35,6 +36,7 @@ type Catalog struct {
 
 	mu    sync.Mutex
 	ice   icecat.Catalog // nil for static catalogs; opened lazily so an unreachable catalog does not stop the gateway
+	ptr   *pointerReader // the SQL catalog's table pointers, read directly (current.go)
 	opErr error
 }
 
@@ -76,18 +78,18 @@ func (c *Catalog) Remapper() *Remapper { return c.remap }
 func (c *Catalog) Close() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.ptr != nil && c.ptr.db != nil {
+		c.ptr.db.Close()
+	}
 	if cl, ok := c.ice.(icecat.Closer); ok {
 		return cl.Close()
 	}
 	return nil
 }
 
-func (c *Catalog) iceberg(ctx context.Context) (icecat.Catalog, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.ice != nil {
-		return c.ice, nil
-	}
+// props are the iceberg-go properties of the catalog: the configured ones, with the
+// SQL driver and dialect inferred from the URI when not given.
+func (c *Catalog) props() iceberg.Properties {
 	props := iceberg.Properties{"type": c.cfg.Type, "uri": c.cfg.URI}
 	if c.cfg.Warehouse != "" {
 		props["warehouse"] = c.cfg.Warehouse
@@ -105,9 +107,18 @@ func (c *Catalog) iceberg(ctx context.Context) (icecat.Catalog, error) {
 			props["sql.dialect"] = dialect
 		}
 	}
+	return props
+}
+
+func (c *Catalog) iceberg(ctx context.Context) (icecat.Catalog, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ice != nil {
+		return c.ice, nil
+	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	ice, err := icecat.Load(ctx, c.cfg.Name, props)
+	ice, err := icecat.Load(ctx, c.cfg.Name, c.props())
 	if err != nil {
 		return nil, unreachable(c.Database, err)
 	}
@@ -218,11 +229,16 @@ func (c *Catalog) LoadTable(ctx context.Context, ref TableRef) (*table.Table, er
 		if !ok {
 			return nil, pgerr.New(pgerr.UndefinedTable, "relation %q does not exist", ref.String())
 		}
-		t, err := table.NewFromLocation(ctx, ident, loc, c.io.fsysF(), nil)
+		t, err := c.fromLocation(ctx, ident, loc)
 		if err != nil {
 			return nil, pgerr.Wrap(err, pgerr.IOError, "could not read metadata of table %q: %v", ref.String(), err)
 		}
 		return t, nil
+	}
+	if loc, ok := c.currentLocation(ctx, ref); ok {
+		if t, err := c.fromLocation(ctx, ident, loc); err == nil {
+			return t, nil
+		}
 	}
 	ice, err := c.iceberg(ctx)
 	if err != nil {
@@ -239,5 +255,6 @@ func (c *Catalog) LoadTable(ctx context.Context, ref TableRef) (*table.Table, er
 		return nil, pgerr.Wrap(err, pgerr.IOError, "could not load table %q: %v", ref.String(), err)
 	}
 	// Read every file through the remapping, read-only file system.
+	cache.Tables.Add(t.MetadataLocation(), t.Metadata(), metadataWeight(t.Metadata()))
 	return table.New(t.Identifier(), t.Metadata(), t.MetadataLocation(), c.io.fsysF(), nil), nil
 }

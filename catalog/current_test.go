@@ -1,0 +1,92 @@
+package catalog_test
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/iceberg-go"
+	icecat "github.com/apache/iceberg-go/catalog"
+	"github.com/apache/iceberg-go/table"
+
+	"github.com/lakegate/lakegate/cache"
+	"github.com/lakegate/lakegate/catalog"
+)
+
+// TestCurrentMetadataFromCache: a table whose metadata did not change is served
+// from the parsed-metadata cache, and a commit by another writer is seen by the
+// next LoadTable.
+func TestCurrentMetadataFromCache(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	uri := "file:" + filepath.Join(dir, "catalog.db")
+	wh := "file://" + filepath.Join(dir, "warehouse")
+	props := iceberg.Properties{"type": "sql", "uri": uri, "sql.driver": "sqlite", "sql.dialect": "sqlite", "warehouse": wh}
+	written := writeTable(t, props, table.Identifier{"ns"}, "items")
+
+	c, err := catalog.Open("lake", catalog.Config{Type: "sql", Name: "writer", URI: uri, Warehouse: wh})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ref := catalog.TableRef{Namespace: "ns", Name: "items"}
+	first, err := c.LoadTable(ctx, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.MetadataLocation() != written.MetadataLocation() {
+		t.Fatalf("metadata location %s, want %s", first.MetadataLocation(), written.MetadataLocation())
+	}
+	before := cache.Tables.Stats()
+	again, err := c.LoadTable(ctx, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := cache.Tables.Stats()
+	if after.Hits != before.Hits+1 || after.Misses != before.Misses {
+		t.Fatalf("second LoadTable: hits %d→%d, misses %d→%d; want one hit and no parse", before.Hits, after.Hits, before.Misses, after.Misses)
+	}
+	if again.CurrentSnapshot().SnapshotID != first.CurrentSnapshot().SnapshotID {
+		t.Fatal("the cached table differs from the first load")
+	}
+
+	// Another writer appends: the pointer moves and the next load sees the new snapshot.
+	cat, err := icecat.Load(ctx, "writer", props)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cat.(icecat.Closer).Close()
+	tbl, err := cat.LoadTable(ctx, table.Identifier{"ns", "items"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	asc, err := table.SchemaToArrowSchema(tbl.Schema(), nil, false, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, _, err := array.RecordFromJSON(memory.DefaultAllocator, asc, strings.NewReader(`[{"id":4}]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Release()
+	tx := tbl.NewTransaction()
+	if err := tx.AppendTable(ctx, array.NewTableFromRecords(asc, []arrow.RecordBatch{rec}), 1, nil); err != nil {
+		t.Fatal(err)
+	}
+	committed, err := tx.Commit(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now, err := c.LoadTable(ctx, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if now.MetadataLocation() != committed.MetadataLocation() || now.CurrentSnapshot().SnapshotID == first.CurrentSnapshot().SnapshotID {
+		t.Fatalf("after a commit: location %s snapshot %d, want %s and a new snapshot", now.MetadataLocation(), now.CurrentSnapshot().SnapshotID, committed.MetadataLocation())
+	}
+	checkReadable(t, c, ref, 4)
+}
