@@ -71,5 +71,14 @@ func Error(err error) error {
 	if strings.HasPrefix(msg, "division by zero") {
 		code, msg = pgerr.DivisionByZero, "division by zero"
 	}
+	// Raised by the planner's regclass/regtype lookups (planner/pgfuncs.go).
+	if strings.HasSuffix(msg, "\" does not exist") {
+		switch {
+		case strings.HasPrefix(msg, "relation \""):
+			code = pgerr.UndefinedTable
+		case strings.HasPrefix(msg, "type \""):
+			code = pgerr.UndefinedObject
+		}
+	}
 	return pgerr.Wrap(err, code, "%s", msg)
 }

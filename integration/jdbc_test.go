@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apache/iceberg-go/table"
+
 	"github.com/lakegate/lakegate/demolake"
 )
 
@@ -154,5 +156,66 @@ func jdbcExpectations(d *lakeData, sale demolake.SaleRow) map[string]string {
 	want["meta.tables"] = strings.Join(tables, ",")
 	// TYPE_NAME as pgjdbc reports it, DATA_TYPE from java.sql.Types.
 	want["meta.columns"] = "sale_id:int8:-5,product_id:int8:-5,store_id:int4:4,ts:timestamp:93,qty:int4:4,amount:float8:8"
+	// getTables without types lists each table's primary-key index too, as PostgreSQL's.
+	var rels []string
+	for _, t := range demolake.TableNames {
+		rels = append(rels, t+":TABLE", t+"_pkey:INDEX")
+	}
+	sort.Strings(rels)
+	want["meta.relations"] = strings.Join(rels, ",")
+	want["meta.catalogs"] = dbName
+	want["meta.schemas"] = "information_schema,pg_catalog,public,shop"
+	want["meta.typeinfo"] = "bool:-7,date:91,float8:8,int4:4,int8:-5,numeric:2,text:12,timestamp:93"
+	want["meta.functions"] = "pg_catalog.version"
+	// Result set metadata per column: pgjdbc's type name and java.sql.Types, and
+	// precision and scale for numeric (the README's table).
+	want["meta.rsmd.products"] = "product_id:int8:-5,name:text:12,category:text:12,price:numeric:2:10:2,active:bool:-7"
+	want["meta.rsmd.stores"] = "store_id:int4:4,city:text:12,opened:date:91"
+	want["meta.rsmd.sales"] = "sale_id:int8:-5,product_id:int8:-5,store_id:int4:4,ts:timestamp:93,qty:int4:4,amount:float8:8"
+	want["meta.rsmd.product_kpis"] = "product_id:int8:-5,day:date:91,revenue:float8:8,units:int8:-5,forecast:float8:8,price_reco:numeric:2:10:2"
+	for t, m := range icebergMeta() {
+		want["meta.pk."+t] = m.pk
+		want["meta.index."+t] = m.index
+		want["meta.remarks."+t] = m.remarks
+	}
 	return want
+}
+
+// tableMeta is what pgjdbc's DatabaseMetaData must say about a lake table, read
+// from its Iceberg metadata: identifier fields as the primary key, the comment
+// property and field docs as remarks, required fields as NOT NULL.
+type tableMeta struct{ pk, index, remarks string }
+
+func icebergMeta() map[string]tableMeta {
+	ctx := context.Background()
+	cat, err := demolake.OpenCatalog(ctx, env.lakeDir, "")
+	if err != nil {
+		return nil
+	}
+	if c, ok := cat.(interface{ Close() error }); ok {
+		defer c.Close()
+	}
+	out := map[string]tableMeta{}
+	for _, name := range demolake.TableNames {
+		tbl, err := cat.LoadTable(ctx, table.Identifier{demolake.Namespace, name})
+		if err != nil {
+			return nil
+		}
+		var pk, index []string
+		for i, id := range tbl.Schema().IdentifierFieldIDs {
+			f, _ := tbl.Schema().FindFieldByID(id)
+			pk = append(pk, fmt.Sprintf("%s:%d:%s_pkey", f.Name, i+1, name))
+			index = append(index, fmt.Sprintf("%s_pkey:false:%d:%s", name, i+1, f.Name))
+		}
+		remarks := []string{tbl.Properties()["comment"]}
+		for _, f := range tbl.Schema().Fields() {
+			nullable := 1
+			if f.Required {
+				nullable = 0
+			}
+			remarks = append(remarks, fmt.Sprintf("%s:%s:%d", f.Name, f.Doc, nullable))
+		}
+		out[name] = tableMeta{pk: strings.Join(pk, ","), index: strings.Join(index, ","), remarks: strings.Join(remarks, "|")}
+	}
+	return out
 }

@@ -5,10 +5,13 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/lakegate/lakegate/demolake"
+	"github.com/lakegate/lakegate/internal/pgserver"
 )
 
 const psqlPath = "/usr/bin/psql"
@@ -204,4 +207,114 @@ func hasRowPrefix(out, prefix string) bool {
 		}
 	}
 	return false
+}
+
+// psqlAt runs psql -X against any server (see psql).
+func psqlAt(t *testing.T, host, port, usr, pw, db string, args ...string) (string, error) {
+	t.Helper()
+	need(t, psqlPath)
+	full := append([]string{"-X", "-v", "ON_ERROR_STOP=1", "-h", host, "-p", port, "-U", usr, "-d", db}, args...)
+	cmd := exec.Command(psqlPath, full...)
+	cmd.Env = append(os.Environ(), "PGPASSWORD="+pw, "PGCONNECT_TIMEOUT=10", "PGSSLMODE=disable",
+		"PGTZ=UTC", "PGCLIENTENCODING=UTF8", "PSQL_PAGER=", "PAGER=")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return stdout.String(), fmt.Errorf("psql %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+	}
+	return stdout.String(), nil
+}
+
+// TestPsqlDescribeLikePostgres runs psql's \d family against the gateway and against
+// PostgreSQL 15 holding tables of the same shape (the README's table, the Iceberg
+// identifier fields as primary keys, the Iceberg docs as comments), and compares what
+// psql prints. Owners are the only expected difference.
+func TestPsqlDescribeLikePostgres(t *testing.T) {
+	need(t, psqlPath)
+	ctx := testCtx(t)
+	pgs, err := pgserver.Start(ctx, pgserver.Options{Dir: t.TempDir(), Settings: map[string]string{"timezone": "UTC"}})
+	if err != nil {
+		t.Skipf("no PostgreSQL to compare with: %v", err)
+	}
+	defer pgs.Stop()
+	if err := pgs.CreateDatabase(ctx, dbName); err != nil {
+		t.Fatal(err)
+	}
+	comments := lakeComments(t, ctx, env.lakeDir)
+	ddl := strings.ReplaceAll(pgShop, ", note text", "") + "\n" + comments
+	if _, err := psqlAt(t, pgs.Host, fmt.Sprint(pgs.Port), pgs.User, "", dbName, "-q", "-c", ddl); err != nil {
+		t.Fatal(err)
+	}
+	cmds := []string{`\d shop.sales`, `\d+ shop.sales`, `\d shop.products`, `\d+ shop.product_kpis`,
+		`\dt shop.*`, `\dn`, `\df`, `\dT shop.*`, `\d shop.sales_pkey`, `\di shop.*`}
+	for _, c := range cmds {
+		t.Run(strings.NewReplacer(`\`, "", " ", "_", "*", "all", ".", "_").Replace(c), func(t *testing.T) {
+			got, err := psql(t, "-c", c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := psqlAt(t, pgs.Host, fmt.Sprint(pgs.Port), pgs.User, "", dbName, "-c", c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if normaliseOwners(got) != normaliseOwners(want, pgs.User, "pg_database_owner") {
+				t.Errorf("%s differs from PostgreSQL's:\n--- lakegate\n%s\n--- PostgreSQL\n%s", c, got, want)
+			}
+		})
+	}
+	t.Run("x_gset", func(t *testing.T) {
+		// Client-side commands over server answers: expanded output and \gset.
+		script := filepath.Join(t.TempDir(), "x_gset.sql")
+		body := "\\x\nSELECT 1 AS a, 'x' AS b, 2.5::numeric(4,2) AS c;\nSELECT product_id, name FROM shop.products WHERE false;\n" +
+			"SELECT count(*) AS n, 'shop' AS s FROM shop.products WHERE false \\gset\n\\echo :s :n\n"
+		if err := os.WriteFile(script, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		args := []string{"-f", script}
+		got, err := psql(t, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := psqlAt(t, pgs.Host, fmt.Sprint(pgs.Port), pgs.User, "", dbName, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("\\x and \\gset differ from PostgreSQL's:\n--- lakegate\n%s\n--- PostgreSQL\n%s", got, want)
+		}
+	})
+	t.Run("plus_commands", func(t *testing.T) {
+		// \l, \dn+ and \dt+ show sizes, owners and access privileges that differ
+		// from any PostgreSQL; they must run and list the lake.
+		for c, wantLine := range map[string]string{`\l`: dbName + "|", `\dn+`: "shop|", `\dt+ shop.*`: "shop|sales|table|"} {
+			out, err := psql(t, "-A", "-t", "-c", c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !hasRowPrefix(out, wantLine) {
+				t.Errorf("%s lacks %q:\n%s", c, wantLine, out)
+			}
+		}
+	})
+}
+
+// normaliseOwners replaces PostgreSQL's owner roles by lakegate's and drops the
+// padding and border widths they influence (psql pads columns to the widest value).
+func normaliseOwners(s string, owners ...string) string {
+	var out []string
+	for _, l := range lines(s) {
+		fields := strings.Split(l, "|")
+		for i := range fields {
+			fields[i] = strings.TrimSpace(fields[i])
+			if slices.Contains(owners, fields[i]) {
+				fields[i] = "lakegate"
+			}
+		}
+		l = strings.Join(fields, "|")
+		if strings.Trim(l, "-+") == "" {
+			l = "---"
+		}
+		out = append(out, strings.TrimSpace(l))
+	}
+	return strings.Join(out, "\n")
 }

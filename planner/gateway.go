@@ -3,6 +3,7 @@ package planner
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync/atomic"
 
 	"go.uber.org/zap"
@@ -62,7 +63,71 @@ func (g *Gateway) NewSession(ctx context.Context, info wire.StartupInfo) (wire.S
 			return nil, fmt.Errorf("startup parameter %s: %w", k, err)
 		}
 	}
+	// options=-c name=value (libpq's PGOPTIONS) wins over plain parameters, as in
+	// PostgreSQL.
+	opts, err := parseOptions(info.Parameters["options"])
+	if err != nil {
+		return nil, err
+	}
+	for _, kv := range opts {
+		if _, err := s.settings.Set(kv[0], kv[1], true); err != nil {
+			return nil, fmt.Errorf("startup option %s: %w", kv[0], err)
+		}
+	}
 	return s, nil
+}
+
+// parseOptions reads the startup "options" parameter: command-line switches
+// separated by spaces (a backslash escapes the next character); -c name=value and
+// --name=value set parameters. Other switches are refused with 08P01, as PostgreSQL
+// refuses switches it does not know.
+func parseOptions(opt string) ([][2]string, error) {
+	var words []string
+	var cur strings.Builder
+	inWord := false
+	for i := 0; i < len(opt); i++ {
+		c := opt[i]
+		switch {
+		case c == '\\' && i+1 < len(opt):
+			i++
+			cur.WriteByte(opt[i])
+			inWord = true
+		case c == ' ' || c == '\t':
+			if inWord {
+				words = append(words, cur.String())
+				cur.Reset()
+				inWord = false
+			}
+		default:
+			cur.WriteByte(c)
+			inWord = true
+		}
+	}
+	if inWord {
+		words = append(words, cur.String())
+	}
+	var out [][2]string
+	for i := 0; i < len(words); i++ {
+		w := words[i]
+		var kv string
+		switch {
+		case w == "-c" && i+1 < len(words):
+			i++
+			kv = words[i]
+		case strings.HasPrefix(w, "-c") && len(w) > 2:
+			kv = w[2:]
+		case strings.HasPrefix(w, "--"):
+			kv = w[2:]
+		default:
+			return nil, pgerr.New(pgerr.ProtocolViolation, "invalid command-line argument for server process: %s", w)
+		}
+		name, value, ok := strings.Cut(kv, "=")
+		if !ok {
+			return nil, pgerr.New(pgerr.SyntaxError, "-c %s requires a value", kv)
+		}
+		out = append(out, [2]string{strings.ReplaceAll(name, "-", "_"), value})
+	}
+	return out, nil
 }
 
 // ServerParameters implements wire.Handler.

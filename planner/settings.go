@@ -9,6 +9,7 @@ import (
 	pg "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/lakegate/lakegate/pgerr"
+	"github.com/lakegate/lakegate/wire"
 )
 
 // ServerVersion is what clients see as server_version: PostgreSQL 15's catalog
@@ -78,7 +79,7 @@ var settings = map[string]setting{
 	"backslash_quote":                     {def: "safe_encoding"},
 	"max_connections":                     {def: "100", readOnly: true},
 	"block_size":                          {def: "8192", readOnly: true},
-	"lakegate.as_of":                      {def: ""},
+	"lakegate.as_of":                      {def: "", check: checkAsOf},
 }
 
 // canonicalName is the spelling SHOW and ParameterStatus use.
@@ -232,16 +233,16 @@ func checkDateStyle(v string) (string, error) {
 }
 
 func checkTimeZone(v string) (string, error) {
+	v = strings.TrimSpace(v)
 	if strings.EqualFold(v, "utc") || strings.EqualFold(v, "gmt") || strings.EqualFold(v, "z") {
 		return strings.ToUpper(v), nil
 	}
 	if strings.EqualFold(v, "local") || strings.EqualFold(v, "default") {
 		return "UTC", nil
 	}
-	if _, err := time.LoadLocation(v); err == nil {
-		return v, nil
-	}
-	if _, err := strconv.ParseFloat(v, 64); err == nil { // hours offset, as PostgreSQL allows
+	// Zone names, hour offsets and POSIX zones, exactly what the wire layer can
+	// render timestamptz values in.
+	if _, ok := wire.ParseTimeZone(v); ok {
 		return v, nil
 	}
 	return "", fmt.Errorf("time zone %q not recognized", v)
@@ -263,7 +264,17 @@ func checkDuration(v string) (string, error) {
 	if d == 0 {
 		return "0", nil
 	}
-	return fmt.Sprintf("%dms", d.Milliseconds()), nil
+	// PostgreSQL shows the largest unit that divides the value.
+	ms := d.Milliseconds()
+	for _, u := range []struct {
+		name string
+		ms   int64
+	}{{"d", 86400000}, {"h", 3600000}, {"min", 60000}, {"s", 1000}} {
+		if ms%u.ms == 0 {
+			return fmt.Sprintf("%d%s", ms/u.ms, u.name), nil
+		}
+	}
+	return fmt.Sprintf("%dms", ms), nil
 }
 
 // parseDuration reads a time setting: a number of milliseconds or a number with a unit.

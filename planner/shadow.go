@@ -3,11 +3,13 @@ package planner
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/apache/iceberg-go"
+	"github.com/apache/iceberg-go/table"
 	"go.uber.org/zap"
 
 	"github.com/lakegate/lakegate/catalog"
@@ -84,6 +86,9 @@ func (g *Gateway) syncLocked(ctx context.Context) error {
 				if err := g.engine.Exec(ctx, shadowDDL(key, t.Metadata().CurrentSchema(), t.Metadata().Properties())); err != nil {
 					return fmt.Errorf("shadow table %s: %w", key, err)
 				}
+				if err := g.engine.Exec(ctx, statsDML(ns, name, t.CurrentSnapshot())); err != nil {
+					return fmt.Errorf("table statistics %s: %w", key, err)
+				}
 				g.shadow.tables[key] = t.MetadataLocation()
 			}
 		}
@@ -93,11 +98,38 @@ func (g *Gateway) syncLocked(ctx context.Context) error {
 			if err := g.engine.Exec(ctx, "DROP TABLE IF EXISTS "+key); err != nil {
 				return err
 			}
+			if err := g.engine.Exec(ctx, statsDML(key, "", nil)); err != nil {
+				return err
+			}
 			delete(g.shadow.tables, key)
 		}
 	}
 	g.shadow.synced = time.Now()
 	return firstErr
+}
+
+// statsDML replaces a table's row in lakegate_pg.lake_stats with the counts of its
+// current snapshot's summary: live rows (records minus deleted ones), data files,
+// bytes of all files, deleted rows. With name "", ns is a quoted key being dropped.
+func statsDML(ns, name string, snap *table.Snapshot) string {
+	if name == "" {
+		return fmt.Sprintf(`DELETE FROM %s.lake_stats WHERE %s = '"' || replace(schema_name, '"', '""') || '"."' || replace(table_name, '"', '""') || '"'`,
+			pgSchema, catalog.QuoteLiteral(ns))
+	}
+	where := fmt.Sprintf("schema_name = %s AND table_name = %s", catalog.QuoteLiteral(ns), catalog.QuoteLiteral(name))
+	var rows, files, bytes, deleted int64
+	if snap != nil && snap.Summary != nil {
+		p := snap.Summary.Properties
+		num := func(k string) int64 {
+			v, _ := strconv.ParseInt(p[k], 10, 64)
+			return v
+		}
+		deleted = num("total-position-deletes") + num("total-equality-deletes")
+		rows = max(num("total-records")-deleted, 0)
+		files, bytes = num("total-data-files"), num("total-files-size")
+	}
+	return fmt.Sprintf("BEGIN; DELETE FROM %[1]s.lake_stats WHERE %[2]s; INSERT INTO %[1]s.lake_stats VALUES (%[3]s, %[4]s, %[5]d, %[6]d, %[7]d, %[8]d); COMMIT;",
+		pgSchema, where, catalog.QuoteLiteral(ns), catalog.QuoteLiteral(name), rows, files, bytes, deleted)
 }
 
 func shadowDDL(key string, schema *iceberg.Schema, props iceberg.Properties) string {

@@ -214,7 +214,7 @@ public class LakeCheck {
         check("meta.tables", () -> {
             DatabaseMetaData md = c.getMetaData();
             List<String> out = new ArrayList<>();
-            try (ResultSet rs = md.getTables(null, "shop", "%", null)) {
+            try (ResultSet rs = md.getTables(null, "shop", "%", new String[] {"TABLE"})) {
                 while (rs.next()) {
                     out.add(rs.getString("TABLE_SCHEM") + "." + rs.getString("TABLE_NAME") + ":" + rs.getString("TABLE_TYPE"));
                 }
@@ -228,6 +228,106 @@ public class LakeCheck {
             try (ResultSet rs = md.getColumns(null, "shop", "sales", null)) {
                 while (rs.next()) {
                     out.add(rs.getString("COLUMN_NAME") + ":" + rs.getString("TYPE_NAME") + ":" + rs.getInt("DATA_TYPE"));
+                }
+            }
+            return String.join(",", out);
+        });
+        check("meta.relations", () -> {
+            List<String> out = new ArrayList<>();
+            try (ResultSet rs = c.getMetaData().getTables(null, "shop", "%", null)) {
+                while (rs.next()) {
+                    out.add(rs.getString("TABLE_NAME") + ":" + rs.getString("TABLE_TYPE"));
+                }
+            }
+            Collections.sort(out);
+            return String.join(",", out);
+        });
+        check("meta.catalogs", () -> {
+            List<String> out = new ArrayList<>();
+            try (ResultSet rs = c.getMetaData().getCatalogs()) {
+                while (rs.next()) {
+                    out.add(rs.getString("TABLE_CAT"));
+                }
+            }
+            return String.join(",", out);
+        });
+        check("meta.schemas", () -> {
+            List<String> out = new ArrayList<>();
+            try (ResultSet rs = c.getMetaData().getSchemas()) {
+                while (rs.next()) {
+                    out.add(rs.getString("TABLE_SCHEM"));
+                }
+            }
+            return String.join(",", out);
+        });
+        for (String t : new String[] {"products", "stores", "sales", "product_kpis"}) {
+            check("meta.pk." + t, () -> {
+                List<String> out = new ArrayList<>();
+                try (ResultSet rs = c.getMetaData().getPrimaryKeys(null, "shop", t)) {
+                    while (rs.next()) {
+                        out.add(rs.getString("COLUMN_NAME") + ":" + rs.getInt("KEY_SEQ") + ":" + rs.getString("PK_NAME"));
+                    }
+                }
+                return String.join(",", out);
+            });
+            check("meta.index." + t, () -> {
+                List<String> out = new ArrayList<>();
+                try (ResultSet rs = c.getMetaData().getIndexInfo(null, "shop", t, false, false)) {
+                    while (rs.next()) {
+                        out.add(rs.getString("INDEX_NAME") + ":" + rs.getBoolean("NON_UNIQUE") + ":"
+                                + rs.getInt("ORDINAL_POSITION") + ":" + rs.getString("COLUMN_NAME"));
+                    }
+                }
+                return String.join(",", out);
+            });
+            check("meta.remarks." + t, () -> {
+                List<String> out = new ArrayList<>();
+                try (ResultSet rs = c.getMetaData().getTables(null, "shop", t, null)) {
+                    while (rs.next()) {
+                        out.add(rs.getString("REMARKS"));
+                    }
+                }
+                try (ResultSet rs = c.getMetaData().getColumns(null, "shop", t, "%")) {
+                    while (rs.next()) {
+                        out.add(rs.getString("COLUMN_NAME") + ":" + rs.getString("REMARKS") + ":" + rs.getInt("NULLABLE"));
+                    }
+                }
+                return String.join("|", out);
+            });
+            check("meta.rsmd." + t, () -> {
+                List<String> out = new ArrayList<>();
+                try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT * FROM shop." + t + " LIMIT 1")) {
+                    java.sql.ResultSetMetaData md = rs.getMetaData();
+                    for (int i = 1; i <= md.getColumnCount(); i++) {
+                        String col = md.getColumnLabel(i) + ":" + md.getColumnTypeName(i) + ":" + md.getColumnType(i);
+                        if (md.getColumnType(i) == java.sql.Types.NUMERIC) {
+                            col += ":" + md.getPrecision(i) + ":" + md.getScale(i);
+                        }
+                        out.add(col);
+                    }
+                }
+                return String.join(",", out);
+            });
+        }
+        check("meta.typeinfo", () -> {
+            List<String> out = new ArrayList<>();
+            try (ResultSet rs = c.getMetaData().getTypeInfo()) {
+                while (rs.next()) {
+                    String n = rs.getString("TYPE_NAME");
+                    if (n.equals("int8") || n.equals("int4") || n.equals("text") || n.equals("numeric") || n.equals("bool")
+                            || n.equals("date") || n.equals("timestamp") || n.equals("float8")) {
+                        out.add(n + ":" + rs.getInt("DATA_TYPE"));
+                    }
+                }
+            }
+            Collections.sort(out);
+            return String.join(",", out);
+        });
+        check("meta.functions", () -> {
+            List<String> out = new ArrayList<>();
+            try (ResultSet rs = c.getMetaData().getFunctions(null, "pg_catalog", "version")) {
+                while (rs.next()) {
+                    out.add(rs.getString("FUNCTION_SCHEM") + "." + rs.getString("FUNCTION_NAME"));
                 }
             }
             return String.join(",", out);
