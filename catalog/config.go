@@ -59,14 +59,42 @@ func (r *Remapper) Local(location string) (string, error) {
 	return "", fmt.Errorf("location %q is not a local file; add a remap rule for its prefix", location)
 }
 
-// Location applies the remap rules to a location, keeping its scheme.
+// Location applies the remap rules to a location, keeping its scheme. When no rule
+// matches as written, a scheme-less absolute path and the same path qualified with a
+// scheme and authority (hdfs://namenode:8020/warehouse/t and /warehouse/t) are taken
+// to be the same location, as Hadoop qualifies paths with its default file system and
+// one table's files can carry both spellings.
 func (r *Remapper) Location(location string) string {
 	for _, rule := range r.rules {
 		if strings.HasPrefix(location, rule.from) {
 			return rule.to + strings.TrimPrefix(location, rule.from)
 		}
 	}
+	_, locPath := SplitAuthority(location)
+	for _, rule := range r.rules {
+		_, fromPath := SplitAuthority(rule.from)
+		if !strings.HasPrefix(fromPath, "/") || (locPath == location) == (fromPath == rule.from) {
+			continue // only a qualified and an unqualified spelling are matched
+		}
+		if strings.HasPrefix(locPath, fromPath) {
+			return rule.to + strings.TrimPrefix(locPath, fromPath)
+		}
+	}
 	return location
+}
+
+// SplitAuthority splits "scheme://authority/path" into "scheme://authority" and
+// "/path"; a location without "://" is all path.
+func SplitAuthority(location string) (prefix, path string) {
+	i := strings.Index(location, "://")
+	if i <= 0 || strings.ContainsAny(location[:i], "/") {
+		return "", location
+	}
+	j := strings.IndexByte(location[i+3:], '/')
+	if j < 0 {
+		return location, ""
+	}
+	return location[:i+3+j], location[i+3+j:]
 }
 
 // Rules returns the remap rules, longest prefix first, for code that must apply them

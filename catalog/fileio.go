@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"strings"
 	"time"
 
 	icebergio "github.com/apache/iceberg-go/io"
@@ -71,6 +72,9 @@ func (r readOnlyIO) cached(name string) ([]byte, error) {
 			return nil, 0, &fs.PathError{Op: "open", Path: name, Err: err}
 		}
 		b, err := os.ReadFile(p)
+		if err == nil && strings.HasSuffix(name, ".avro") {
+			b = completeManifestHeader(b)
+		}
 		return b, int64(len(b)), err
 	})
 }

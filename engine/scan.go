@@ -43,6 +43,14 @@ func ScanSQL(spec *pushdown.ScanSpec, remap *catalog.Remapper) string {
 // with 0A000, when equality deletes name a column the schema read lacks.
 func TableScanSQL(spec *pushdown.ScanSpec, remap *catalog.Remapper, opts ScanOptions) (string, error) {
 	fields := spec.Schema.Fields()
+	for _, f := range fields {
+		if name := unreadableType(f.Type); name != "" {
+			// DuckDB would hand out the raw encoding (variant's metadata and value
+			// bytes) as if it were the value.
+			return "", pgerr.New(pgerr.FeatureNotSupported,
+				"table %q has column %q of type %s, which lakegate cannot read", spec.Table, f.Name, name)
+		}
+	}
 	if len(spec.Groups) == 0 {
 		return emptyRelation(fields), nil
 	}
@@ -72,6 +80,29 @@ func TableScanSQL(spec *pushdown.ScanSpec, remap *catalog.Remapper, opts ScanOpt
 	return "(" + strings.Join(parts, "\nUNION ALL\n") + ")", nil
 }
 
+// unreadableType names the type within t that lakegate cannot decode (variant,
+// geometry, geography); "" when there is none.
+func unreadableType(t iceberg.Type) string {
+	switch t := t.(type) {
+	case iceberg.VariantType, iceberg.GeometryType, iceberg.GeographyType:
+		return t.String()
+	case *iceberg.ListType:
+		return unreadableType(t.Element)
+	case *iceberg.MapType:
+		if n := unreadableType(t.KeyType); n != "" {
+			return n
+		}
+		return unreadableType(t.ValueType)
+	case *iceberg.StructType:
+		for _, f := range t.FieldList {
+			if n := unreadableType(f.Type); n != "" {
+				return n
+			}
+		}
+	}
+	return ""
+}
+
 // EmptyScanSQL returns the empty relation with the table's columns.
 func EmptyScanSQL(schema *iceberg.Schema) string { return emptyRelation(schema.Fields()) }
 
@@ -95,17 +126,83 @@ func columnList(fields []iceberg.NestedField, prefix string) string {
 func schemaMapSQL(fields []iceberg.NestedField) string {
 	entries := make([]string, len(fields))
 	for i, f := range fields {
-		entries[i] = fmt.Sprintf("%d: {name: %s, type: %s, default_value: %s}", f.ID,
-			catalog.QuoteLiteral(f.Name), catalog.QuoteLiteral(catalog.DuckDBType(f.Type)), defaultSQL(f))
+		// Every default is given as text (DuckDB casts it to the column's type):
+		// the MAP's values must share one struct type.
+		def := "NULL"
+		if text, ok := defaultText(f.Type, f.InitialDefault); ok {
+			def = catalog.QuoteLiteral(text)
+		}
+		entries[i] = fmt.Sprintf("%d: {name: %s, type: %s, default_value: CAST(%s AS VARCHAR)}", f.ID,
+			catalog.QuoteLiteral(f.Name), catalog.QuoteLiteral(catalog.DuckDBType(f.Type)), def)
 	}
 	return "MAP {" + strings.Join(entries, ", ") + "}"
 }
 
+// defaultSQL is the field's initial default (NULL without one) as an expression of
+// the column's type.
 func defaultSQL(f iceberg.NestedField) string {
-	if f.InitialDefault == nil {
+	text, ok := defaultText(f.Type, f.InitialDefault)
+	if !ok {
 		return "NULL"
 	}
-	return fmt.Sprintf("CAST(%s AS %s)", catalog.QuoteLiteral(fmt.Sprint(f.InitialDefault)), catalog.DuckDBType(f.Type))
+	return fmt.Sprintf("CAST(%s AS %s)", catalog.QuoteLiteral(text), catalog.DuckDBType(f.Type))
+}
+
+// defaultText renders an initial default, as iceberg-go decodes it from the
+// metadata's JSON single-value serialisation, as text DuckDB casts to the column's
+// type: numbers without exponent, binary and fixed (hex in JSON) as \xNN escapes,
+// dates and times as their ISO strings, lists as DuckDB list literals.
+func defaultText(typ iceberg.Type, v any) (string, bool) {
+	switch x := v.(type) {
+	case nil:
+		return "", false
+	case bool:
+		return strconv.FormatBool(x), true
+	case float64:
+		switch typ.(type) {
+		case iceberg.Int32Type, iceberg.Int64Type:
+			return strconv.FormatFloat(x, 'f', 0, 64), true // exact digits, no exponent
+		case iceberg.DecimalType:
+			return strconv.FormatFloat(x, 'f', -1, 64), true
+		}
+		return strconv.FormatFloat(x, 'g', -1, 64), true
+	case string:
+		switch typ.(type) {
+		case iceberg.BinaryType, iceberg.FixedType:
+			b, err := hex.DecodeString(x)
+			if err != nil {
+				return x, true
+			}
+			var sb strings.Builder
+			for _, c := range b {
+				fmt.Fprintf(&sb, "\\x%02X", c)
+			}
+			return sb.String(), true
+		}
+		return x, true
+	case []byte:
+		var sb strings.Builder
+		for _, c := range x {
+			fmt.Fprintf(&sb, "\\x%02X", c)
+		}
+		return sb.String(), true
+	case []any:
+		var elem iceberg.Type = iceberg.PrimitiveTypes.String
+		if l, ok := typ.(*iceberg.ListType); ok {
+			elem = l.Element
+		}
+		parts := make([]string, len(x))
+		for i, e := range x {
+			t, ok := defaultText(elem, e)
+			if !ok {
+				parts[i] = "NULL"
+				continue
+			}
+			parts[i] = "'" + strings.ReplaceAll(t, "'", "\\'") + "'"
+		}
+		return "[" + strings.Join(parts, ", ") + "]", true
+	}
+	return fmt.Sprint(v), true
 }
 
 func pathList(paths []string) string {
@@ -391,6 +488,18 @@ func localPathSQL(col string, remap *catalog.Remapper) string {
 		for _, r := range rules {
 			fmt.Fprintf(&b, " WHEN starts_with(%s, %s) THEN %s || %s[%d:]", col, catalog.QuoteLiteral(r[0]),
 				catalog.QuoteLiteral(r[1]), col, len(r[0])+1)
+		}
+		// As catalog.Remapper.Location: failing a literal match, a qualified path
+		// (hdfs://host:port/p) matches a rule for /p, and /p one for hdfs://host:port/p.
+		unqualified := fmt.Sprintf("regexp_replace(%s, '^[A-Za-z][A-Za-z0-9+.-]*://[^/]*', '')", col)
+		for _, r := range rules {
+			if _, p := catalog.SplitAuthority(r[0]); p == r[0] && strings.HasPrefix(p, "/") {
+				fmt.Fprintf(&b, " WHEN NOT starts_with(%s, '/') AND starts_with(%s, %s) THEN %s || %s[%d:]", col, unqualified,
+					catalog.QuoteLiteral(p), catalog.QuoteLiteral(r[1]), unqualified, len(p)+1)
+			} else if strings.HasPrefix(p, "/") {
+				fmt.Fprintf(&b, " WHEN starts_with(%s, %s) THEN %s || %s[%d:]", col, catalog.QuoteLiteral(p),
+					catalog.QuoteLiteral(r[1]), col, len(p)+1)
+			}
 		}
 		fmt.Fprintf(&b, " ELSE %s END", col)
 		expr = b.String()
