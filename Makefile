@@ -33,5 +33,16 @@ unit:
 integration: test-deps
 	$(GO) test -tags $(TAGS) -timeout $(TEST_TIMEOUT) -v ./integration/
 
+# Benchmarks (issue 7): TPC-H through the gateway vs DuckDB directly vs PostgreSQL 15,
+# point lookups, streaming, a mixed load and gateway memory, in one run; see
+# BENCHMARKS.md. `make bench SF=1` for the full scale; BENCH_FLAGS passes more flags
+# (e.g. BENCH_FLAGS="-queries 1,6 -duration 5s"). Data is cached by scale factor.
+.PHONY: bench
+SF ?= 0.1
+BENCH_FLAGS ?=
+bench: test-deps build
+	$(GO) run -tags $(TAGS) ./bench/cmd/lakebench -sf $(SF) -gateway bin/gateway $(BENCH_FLAGS)
+	$(GO) run -tags $(TAGS) ./bench/pruning
+
 clean:
 	rm -rf bin
