@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -347,4 +348,26 @@ func TestCancelAndCloseReleaseTheConnection(t *testing.T) {
 		t.Fatalf("error while streaming: %v (%s)", err, pgerr.Code(err))
 	}
 	next()
+}
+
+func TestNullOrderIsPostgres(t *testing.T) {
+	e, _ := openTest(t)
+	ctx := context.Background()
+	// Every pooled connection sorts NULLs as PostgreSQL does: last ascending,
+	// first descending.
+	for range 2 * e.Connections() {
+		for q, want := range map[string]string{
+			"SELECT coalesce(x, -1)::BIGINT FROM (VALUES (1), (NULL), (2)) t(x) ORDER BY x":      "[1 2 -1]",
+			"SELECT coalesce(x, -1)::BIGINT FROM (VALUES (1), (NULL), (2)) t(x) ORDER BY x DESC": "[-1 2 1]",
+		} {
+			r, err := e.Query(ctx, q, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := fmt.Sprint(collectInt64(t, r)); got != want {
+				t.Errorf("%s: %s, want %s", q, got, want)
+			}
+			r.Close()
+		}
+	}
 }
