@@ -80,6 +80,8 @@ func (e *Engine) sandbox(ctx context.Context, cfg Config) error {
 	stmts := []string{
 		"SET autoinstall_known_extensions = false",
 		"SET autoload_known_extensions = false",
+		// Data files are immutable: keep their Parquet footers between queries.
+		"SET parquet_metadata_cache = true",
 	}
 	if cfg.MemoryLimit != "" {
 		stmts = append(stmts, "SET memory_limit = "+catalog.QuoteLiteral(cfg.MemoryLimit))
@@ -93,10 +95,13 @@ func (e *Engine) sandbox(ctx context.Context, cfg Config) error {
 		"SET enable_external_access = false",
 		"SET lock_configuration = true",
 	)
-	// Session settings every connection needs: PostgreSQL divides integers as integers.
+	// Session settings every connection needs: PostgreSQL divides integers as
+	// integers, and sorts NULLs last ascending and first descending.
 	for _, conn := range e.all {
-		if _, err := conn.ExecContext(ctx, "SET integer_division = true", nil); err != nil {
-			return fmt.Errorf("duckdb setup: %w", err)
+		for _, s := range []string{"SET integer_division = true", "SET default_null_order = 'nulls_last_on_asc_first_on_desc'"} {
+			if _, err := conn.ExecContext(ctx, s, nil); err != nil {
+				return fmt.Errorf("duckdb setup: %w", err)
+			}
 		}
 	}
 	for _, s := range stmts {
