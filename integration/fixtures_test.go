@@ -147,7 +147,8 @@ var fixtureCases = []fixtureCase{
 		queries: [][2]string{{"SELECT string_agg(c1::text || '/' || c2::text || '/' || c3::text, ' ' ORDER BY c2, c1) FROM fx.fx.cxx_partition_evolution",
 			"1/2025-03-02/-50.0 1/2025-03-03/0.0 2/2025-03-03/-1.0 1/2025-03-04/1.5 2/2025-03-04/42.0 1/2025-03-05/17.0 3/2025-03-11/2.0"}}},
 	{dir: "cxx_deletion_vectors", meta: "metadata/00004-ae0294d0-1de5-4fab-97f1-cd80e0078fa4.metadata.json",
-		from: "s3a://warehouse/deletion_vectors", counts: []int64{0, 8, -1, -1, -1}},
+		from: "s3a://warehouse/deletion_vectors", counts: []int64{0, 8, 5, 13, 8}, // deletion vectors (Trino 480)
+		csv: "cxx_deletion_vectors", sel: "c1, c2 ORDER BY c1", preds: []string{"c1 > 8", "c2 < 1000"}},
 	{dir: "ddb_hive_partitioned_table", meta: "metadata/v4.metadata.json", from: "data/persistent/hive_partitioned_table",
 		csv: "ddb_hive_partitioned_table", sel: "event_date::text, user_id, event_type ORDER BY event_date, user_id",
 		counts:  []int64{2, 6},
@@ -171,7 +172,8 @@ var fixtureCases = []fixtureCase{
 		preds:   []string{"!partition_col = 0", "!partition_col > 1", "!partition_col < -9876.54321098765432109876543"}},
 	{dir: "ddb_multi_blob_deletion_vectors", meta: "metadata/00003-multi-blob.metadata.json",
 		from:   "file:///Users/thijs/DuckDBLabs/duckdb_iceberg/data/persistent/multi_blob_deletion_vectors/warehouse/default/multi_blob_deletion_vectors",
-		counts: []int64{3, 6, -1}}, // deletion vectors: refused, never wrong rows
+		counts: []int64{3, 6, 3}, // two deletion vectors in one Puffin file
+		csv:    "ddb_multi_blob_deletion_vectors", sel: "id, source ORDER BY id"},
 	{dir: "ddb_partition_timestamp_year", meta: "metadata/v2.metadata.json", from: "data/persistent/partition_timestamp_year",
 		csv: "ddb_partition_timestamp_year", sel: "partition_col::text, user_id, event_type ORDER BY partition_col",
 		counts:  []int64{3},
@@ -265,7 +267,8 @@ var fixtureCases = []fixtureCase{
 			{`SELECT string_agg(coalesce(i::text, 'N') || '/' || s, ' ' ORDER BY s) FROM fx."imp_v2_delete_equality_nulls@4346796256488077976"`, "1/str1 N/str2 3/str3"}},
 		preds: []string{"i IS NULL", "i > 1"}},
 	{dir: "imp_v3_deletion_vectors", meta: "metadata/v3.metadata.json",
-		from: "hdfs://localhost:20500/test-warehouse/iceberg_v3_deletion_vectors", counts: []int64{5, -1}},
+		from: "hdfs://localhost:20500/test-warehouse/iceberg_v3_deletion_vectors", counts: []int64{5, 3}, // deletion vectors (Spark 4.0)
+		csv: "imp_v3_deletion_vectors", sel: "i ORDER BY i", preds: []string{"i = 2", "i >= 3"}},
 	{dir: "imp_v3_all_types_defaults", meta: "metadata/v4.metadata.json",
 		from: "hdfs://localhost:20500/test-warehouse/iceberg_v3_all_types", counts: []int64{1, 2},
 		csv: "imp_v3_all_types_defaults",
@@ -346,6 +349,9 @@ func fixturesConfig(t *testing.T) string {
 			fmt.Fprintf(&b, "      %q: %q\n", f.from, "file://"+filepath.Join(root, f.dir))
 		}
 	}
+	// A top-level key (it ends the catalogs block): decoded deletion vectors go to
+	// the test's directory, not the user's cache.
+	fmt.Fprintf(&b, "cache_dir: %q\n", t.TempDir())
 	return b.String()
 }
 

@@ -18,4 +18,10 @@
 // scan, which pairs delete files with data files. Every level answers "might match"
 // whenever statistics are missing or not understood: pruning may keep too much, never
 // too little, and the engine applies the full predicate to what it reads.
+//
+// Format v3 deletion vectors (deletionvectors.go) reach the engine as ordinary
+// position delete files: each Puffin blob is decoded once, with iceberg-go's reader,
+// into a small Parquet file of (file_path, pos) in DeletionVectorDir, named by the
+// blob, and reused by later plans. A data file's deletion vector replaces its older
+// position delete files, as the spec says.
 package pushdown

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/apache/iceberg-go"
+	iceio "github.com/apache/iceberg-go/io"
 	"github.com/apache/iceberg-go/table"
 
 	"github.com/lakegate/lakegate/catalog"
@@ -61,6 +62,7 @@ func Plan(ctx context.Context, req Request) (*ScanSpec, error) {
 		spec.Filter = filter.String()
 	}
 	schema := snapshotSchema(meta, snap)
+	spec.NamesMatch = namesMatch(meta, schema)
 	var tasks []table.FileScanTask
 	err := errNeedsIcebergPlanner
 	if !req.IcebergPlanner {
@@ -85,18 +87,39 @@ func Plan(ctx context.Context, req Request) (*ScanSpec, error) {
 
 	groups := map[string]int{}
 	deletes := map[string]bool{}
+	var fsys iceio.IO
 	for _, task := range tasks {
-		if len(task.DeletionVectorFiles) > 0 {
-			return nil, pgerr.New(pgerr.FeatureNotSupported,
-				"table %q has deletion vectors, which lakegate does not read yet", req.Name)
-		}
 		df, err := dataFile(req.Remap, task.File)
 		if err != nil {
 			return nil, pgerr.Wrap(err, pgerr.IOError, "table %q: %v", req.Name, err)
 		}
 		df.Identity = identityValues(meta, task.File)
 		var pos, eq []DeleteFile
-		for _, d := range task.DeleteFiles {
+		positionDeletes := task.DeleteFiles
+		dvs := uniqueBlobs(task.DeletionVectorFiles)
+		switch len(dvs) {
+		case 0:
+		case 1:
+			// Per the v3 spec a deletion vector holds every earlier position delete
+			// of its data file, so those are not applied (iceberg-go's planner
+			// already leaves them out).
+			positionDeletes = nil
+			if fsys == nil {
+				if fsys, err = req.Table.FS(ctx); err != nil {
+					return nil, pgerr.Wrap(err, pgerr.IOError, "table %q: %v", req.Name, err)
+				}
+			}
+			d, err := deletionVectorFile(fsys, req.Remap, req.Name, dvs[0], task.File.FilePath())
+			if err != nil {
+				return nil, err
+			}
+			pos = append(pos, d)
+			deletes[d.Location] = true
+		default:
+			return nil, pgerr.New(pgerr.DataCorrupted, "table %q has %d deletion vectors for data file %s; the spec allows one",
+				req.Name, len(dvs), task.File.FilePath())
+		}
+		for _, d := range positionDeletes {
 			p, err := req.Remap.Local(d.FilePath())
 			if err != nil {
 				return nil, pgerr.Wrap(err, pgerr.IOError, "table %q: %v", req.Name, err)

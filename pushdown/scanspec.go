@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/apache/iceberg-go"
+	"github.com/apache/iceberg-go/table"
 )
 
 // DataFile is one Parquet data file to read.
@@ -64,6 +65,30 @@ type ScanSpec struct {
 	Groups     []FileGroup
 	Stats      PruneStats
 	Filter     string // the predicate that pruned, as text ("" if none)
+	// NamesMatch says the data files can be read by column name with the schema's
+	// types: the table never changed its schema, has no name mapping and only
+	// primitive columns (see namesMatch). The engine then reads without a field-id
+	// schema map, which keeps DuckDB's row-count estimates for join ordering.
+	NamesMatch bool
+}
+
+// namesMatch reports whether every data file of the table holds the schema's
+// columns under the schema's names and types: one schema ever (no column was added,
+// dropped, renamed or promoted), format v2 or later, no name mapping (tables that
+// adopted files written elsewhere carry one), and only primitive top-level columns.
+func namesMatch(meta table.Metadata, schema *iceberg.Schema) bool {
+	if len(meta.Schemas()) != 1 || meta.Version() < 2 {
+		return false
+	}
+	if _, ok := meta.Properties()[table.DefaultNameMappingKey]; ok {
+		return false
+	}
+	for _, f := range schema.Fields() {
+		if _, ok := f.Type.(iceberg.PrimitiveType); !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // groupKey identifies the delete files of a task.

@@ -36,6 +36,9 @@ type Config struct {
 	LogLevel        string                    `koanf:"log_level"`
 	Engine          EngineConfig              `koanf:"engine"`
 	Cache           cache.Sizes               `koanf:"cache"` // metadata_bytes, manifest_bytes, footer_bytes
+	// CacheDir holds files lakegate derives from the lake (deletion vectors decoded
+	// to Parquet); default: lakegate under the user's cache directory.
+	CacheDir string `koanf:"cache_dir"`
 }
 
 // UserConfig is one login role; password is kept only as a SCRAM verifier (and an
@@ -121,6 +124,7 @@ func serveFlags(fs *pflag.FlagSet) {
 	fs.String("engine.memory-limit", "", "DuckDB memory limit, e.g. 4GB (engine.memory_limit)")
 	fs.Int("engine.threads", 0, "DuckDB threads (engine.threads)")
 	fs.Int("engine.connections", 0, "pooled DuckDB connections (engine.connections)")
+	fs.String("cache-dir", "", "directory for decoded deletion vectors (cache_dir)")
 }
 
 // loadConfig layers defaults, the YAML file, LAKEGATE_* variables and set flags.
@@ -154,6 +158,27 @@ func loadConfig(fs *pflag.FlagSet) (Config, error) {
 		return cfg, fmt.Errorf("config: no catalogs configured")
 	}
 	return cfg, nil
+}
+
+// deletionVectorDir creates and returns the directory decoded deletion vectors are
+// written to: deletion-vectors under cacheDir, or under lakegate in the user's cache
+// directory (the temporary directory when there is none).
+func deletionVectorDir(cacheDir string) (string, error) {
+	if cacheDir == "" {
+		base, err := os.UserCacheDir()
+		if err != nil {
+			base = os.TempDir()
+		}
+		cacheDir = filepath.Join(base, "lakegate")
+	}
+	dir, err := filepath.Abs(filepath.Join(cacheDir, "deletion-vectors"))
+	if err == nil {
+		err = os.MkdirAll(dir, 0o700)
+	}
+	if err != nil {
+		return "", fmt.Errorf("config: cache_dir: %w", err)
+	}
+	return dir, nil
 }
 
 // allowedDirs are the directories DuckDB may read: every local warehouse, remap

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/spf13/pflag"
 	"go.uber.org/zap"
@@ -17,6 +18,7 @@ import (
 	"github.com/lakegate/lakegate/catalog"
 	"github.com/lakegate/lakegate/engine"
 	"github.com/lakegate/lakegate/planner"
+	"github.com/lakegate/lakegate/pushdown"
 	"github.com/lakegate/lakegate/wire"
 )
 
@@ -93,12 +95,23 @@ func serve(ctx context.Context, cfg Config, ready func(net.Addr)) error {
 		return err
 	}
 	defer log.Sync()
+	startDebugListener(log)
 	tlsCfg, err := cfg.TLS.serverTLS()
 	if err != nil {
 		return err
 	}
 
 	cache.Configure(cfg.Cache)
+	dvDir, err := deletionVectorDir(cfg.CacheDir)
+	if err != nil {
+		return err
+	}
+	pushdown.SetDeletionVectorDir(dvDir)
+	if n, err := pushdown.PruneDeletionVectorDir(7 * 24 * time.Hour); err != nil {
+		log.Warn("pruning decoded deletion vectors", zap.String("dir", dvDir), zap.Error(err))
+	} else if n > 0 {
+		log.Info("pruned decoded deletion vectors unused for a week", zap.String("dir", dvDir), zap.Int("files", n))
+	}
 	cats := map[string]*catalog.Catalog{}
 	for db, cc := range cfg.Catalogs {
 		c, err := catalog.Open(db, cc)
@@ -109,7 +122,7 @@ func serve(ctx context.Context, cfg Config, ready func(net.Addr)) error {
 		cats[db] = c
 	}
 	eng, err := engine.Open(ctx, engine.Config{
-		AllowedDirs: allowedDirs(cfg),
+		AllowedDirs: append(allowedDirs(cfg), dvDir),
 		MemoryLimit: cfg.Engine.MemoryLimit,
 		Threads:     cfg.Engine.Threads,
 		Connections: cfg.Engine.Connections,
