@@ -75,7 +75,7 @@ func TableScanSQL(spec *pushdown.ScanSpec, remap *catalog.Remapper, opts ScanOpt
 	byName := nameMappingIDs(opts.NameMapping)
 	parts := make([]string, 0, len(spec.Groups))
 	for _, g := range spec.Groups {
-		parts = append(parts, groupSQL(g, spec.Schema, remap, noIDs, byName))
+		parts = append(parts, groupSQL(g, spec.Schema, remap, noIDs, byName, spec.NamesMatch))
 	}
 	return "(" + strings.Join(parts, "\nUNION ALL\n") + ")", nil
 }
@@ -216,10 +216,23 @@ func pathList(paths []string) string {
 // groupSQL reads one file group: the files with field ids in one read_parquet, each
 // file without them by name, identity partition values filled in, then the group's
 // delete files applied as anti-joins.
-func groupSQL(g pushdown.FileGroup, schema *iceberg.Schema, remap *catalog.Remapper, noIDs map[string]*fileColumns, mapping map[string]int) string {
+func groupSQL(g pushdown.FileGroup, schema *iceberg.Schema, remap *catalog.Remapper, noIDs map[string]*fileColumns, mapping map[string]int, namesMatch bool) string {
 	fields := schema.Fields()
 	cols := columnList(fields, "")
-	schemaMap := schemaMapSQL(fields)
+	// read is read_parquet over paths yielding the schema's columns (then extra)
+	// with opts added. When the files' column names and types are the schema's
+	// (spec.NamesMatch), columns are read by name and cast to the schema's types
+	// (casts to the same type vanish; filters still reach the Parquet reader);
+	// otherwise through a field-id schema map. DuckDB estimates no rows for a
+	// read_parquet with a schema map, which misleads its join ordering.
+	read := func(paths []string, extra, opts string) string {
+		if namesMatch {
+			return fmt.Sprintf("SELECT %s%s FROM read_parquet(%s, hive_partitioning=false%s)",
+				castColumns(fields), extra, pathList(paths), opts)
+		}
+		return fmt.Sprintf("SELECT %s%s FROM read_parquet(%s, hive_partitioning=false%s, schema=%s)",
+			cols, extra, pathList(paths), opts, schemaMapSQL(fields))
+	}
 	var withIDs []pushdown.DataFile
 	var withoutIDs []pushdown.DataFile
 	for _, f := range g.Files {
@@ -231,9 +244,11 @@ func groupSQL(g pushdown.FileGroup, schema *iceberg.Schema, remap *catalog.Remap
 	}
 	deletes := len(g.PositionDeletes) > 0 || len(g.EqualityDeletes) > 0
 	identity := identityColumns(g.Files, schema)
+	// Files of identity-partitioned tables may lack the partition columns (Hive
+	// layouts): only the schema map reads a missing column as NULL.
+	namesMatch = namesMatch && len(identity) == 0
 	if !deletes && len(identity) == 0 && len(withoutIDs) == 0 {
-		return fmt.Sprintf("SELECT %s FROM read_parquet(%s, hive_partitioning=false, schema=%s)",
-			cols, pathList(filePaths(withIDs)), schemaMap)
+		return read(filePaths(withIDs), "", "")
 	}
 	rowNumber := ""
 	if deletes {
@@ -246,8 +261,7 @@ func groupSQL(g pushdown.FileGroup, schema *iceberg.Schema, remap *catalog.Remap
 	}
 	var parts []string
 	if len(withIDs) > 0 {
-		parts = append(parts, fmt.Sprintf("SELECT %s%s FROM read_parquet(%s, hive_partitioning=false, filename=%s%s, schema=%s)",
-			cols, extra, pathList(filePaths(withIDs)), catalog.QuoteLiteral(fileColumn), rowNumber, schemaMap))
+		parts = append(parts, read(filePaths(withIDs), extra, ", filename="+catalog.QuoteLiteral(fileColumn)+rowNumber))
 	}
 	for _, f := range withoutIDs {
 		parts = append(parts, fmt.Sprintf("SELECT %s%s FROM read_parquet(%s, hive_partitioning=false, filename=%s%s)",
@@ -284,6 +298,16 @@ func groupSQL(g pushdown.FileGroup, schema *iceberg.Schema, remap *catalog.Remap
 			columnList(eqFields, ""), pathList(set.paths), schemaMapSQL(eqFields), i, strings.Join(conds, " AND "))
 	}
 	return b.String()
+}
+
+// castColumns selects each field by name, cast to the schema's type.
+func castColumns(fields []iceberg.NestedField) string {
+	cols := make([]string, len(fields))
+	for i, f := range fields {
+		q := catalog.QuoteIdent(f.Name)
+		cols[i] = fmt.Sprintf("CAST(%s AS %s) AS %s", q, catalog.DuckDBType(f.Type), q)
+	}
+	return strings.Join(cols, ", ")
 }
 
 func filePaths(files []pushdown.DataFile) []string {
