@@ -145,6 +145,7 @@ func jdbcExpectations(d *lakeData, sale demolake.SaleRow) map[string]string {
 		want[m+".storerow"] = fmt.Sprintf("%d|%s|%s", st2.StoreID, st2.City, pgDate(st2.Opened))
 		want[m+".sale"] = fmt.Sprintf("%d|%d|%d|%s|%d|%s", sale.SaleID, sale.ProductID, sale.StoreID,
 			sale.TS.Format("2006-01-02 15:04:05.000000"), sale.Qty, ff(sale.Amount))
+		want[m+".rsmd.source"] = jdbcSources(demolake.TableSales, []string{"sale_id", "product_id", ""})
 		want[m+".kpi"] = fmt.Sprintf("%s|%s|%d|%s|%s", pgDate(k.Day), ff(k.Revenue), k.Units, ff(k.Forecast), pgCents(k.PriceRecoCents))
 	}
 
@@ -218,4 +219,40 @@ func icebergMeta() map[string]tableMeta {
 		out[name] = tableMeta{pk: strings.Join(pk, ","), index: strings.Join(index, ","), remarks: strings.Join(remarks, "|")}
 	}
 	return out
+}
+
+// jdbcSources is what pgjdbc's ResultSetMetaData says of result columns that are
+// the given columns of a lake table ("" for an expression): getTableName,
+// getBaseSchemaName, getBaseColumnName and isNullable, with NOT NULL exactly for
+// the table's required Iceberg fields.
+func jdbcSources(tableName string, cols []string) string {
+	ctx := context.Background()
+	cat, err := demolake.OpenCatalog(ctx, env.lakeDir, "")
+	if err != nil {
+		return "catalog: " + err.Error()
+	}
+	if c, ok := cat.(interface{ Close() error }); ok {
+		defer c.Close()
+	}
+	tbl, err := cat.LoadTable(ctx, table.Identifier{demolake.Namespace, tableName})
+	if err != nil {
+		return "load: " + err.Error()
+	}
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		if c == "" {
+			out[i] = ":::2" // no source column: java.sql.ResultSetMetaData.columnNullableUnknown
+			continue
+		}
+		f, ok := tbl.Schema().FindFieldByName(c)
+		if !ok {
+			return "no field " + c
+		}
+		nullable := 1
+		if f.Required {
+			nullable = 0 // columnNoNulls
+		}
+		out[i] = fmt.Sprintf("%s:%s:%s:%d", tableName, demolake.Namespace, c, nullable)
+	}
+	return strings.Join(out, ",")
 }

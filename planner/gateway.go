@@ -21,6 +21,7 @@ type Gateway struct {
 	log      *zap.Logger
 	queryID  atomic.Int64
 	shadow   shadowCatalog
+	colIDs   columnIDCache   // pg_class/pg_attribute numbers of lake columns (rowdesc.go)
 	pgRels   map[string]bool // relations installed in lakegate_pg
 }
 

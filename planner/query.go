@@ -12,6 +12,7 @@ import (
 	pg "github.com/pganalyze/pg_query_go/v6"
 	"go.uber.org/zap"
 
+	"github.com/lakegate/lakegate/catalog"
 	"github.com/lakegate/lakegate/engine"
 	"github.com/lakegate/lakegate/pgerr"
 	"github.com/lakegate/lakegate/pushdown"
@@ -25,6 +26,12 @@ type queryStmt struct {
 	template  string // deparsed SQL with one placeholder per lake scan
 	scans     []*scanRef
 	clientOID []uint32
+	arrays    arrayParams
+	// ast and deparse rebuild the template where describing changes it (sums of
+	// integers cast to bigint, see sumtypes.go); sums lists those result columns.
+	ast     *pg.Node
+	deparse func(*pg.Node) (string, error)
+	sums    []int
 
 	once      sync.Once
 	desc      *engine.Description
@@ -46,12 +53,21 @@ func (s *Session) newQuery(ctx context.Context, raw *pg.RawStmt, text string, pa
 	}
 	collectConjuncts(raw.Stmt, scans)
 	nameResultColumns(raw.Stmt)
+	rewriteSemantics(raw.Stmt)
 	rewriteCompat(raw.Stmt)
-	sql, err := pg.Deparse(&pg.ParseResult{Version: s.parseVersion, Stmts: []*pg.RawStmt{{Stmt: raw.Stmt}}})
+	deparse := func(stmt *pg.Node) (string, error) {
+		return pg.Deparse(&pg.ParseResult{Version: s.parseVersion, Stmts: []*pg.RawStmt{{Stmt: stmt}}})
+	}
+	sql, err := deparse(raw.Stmt)
 	if err != nil {
 		return nil, pgerr.Wrap(err, pgerr.Internal, "could not deparse statement: %v", err)
 	}
-	return &queryStmt{s: s, text: text, template: sql, scans: scans, clientOID: paramOIDs}, nil
+	q := &queryStmt{s: s, text: text, template: sql, scans: scans, clientOID: paramOIDs,
+		arrays: findArrayParams(raw.Stmt, deparse)}
+	if q.sums = sumColumns(raw.Stmt); len(q.sums) > 0 {
+		q.ast, q.deparse = raw.Stmt, deparse
+	}
+	return q, nil
 }
 
 // describe prepares the statement over empty scans to learn parameter and column types.
@@ -66,9 +82,15 @@ func (q *queryStmt) describe() {
 			q.descErr = err
 			return
 		}
+		if t := q.bigintSums(d.Schema); t != "" {
+			if d2, err := q.s.g.engine.Describe(context.Background(), q.withEmptyScans(t)); err == nil {
+				q.template, d = t, d2
+			}
+		}
 		q.desc = d
-		q.fields = fieldsFor(d.Schema)
+		q.fields = q.withSources(fieldsFor(d.Schema))
 		q.paramOIDs = make([]uint32, len(d.ParamOIDs))
+		q.inferArrayParams(d.ParamOIDs)
 		for i, oid := range d.ParamOIDs {
 			if i < len(q.clientOID) && q.clientOID[i] != 0 {
 				oid = q.clientOID[i]
@@ -76,6 +98,38 @@ func (q *queryStmt) describe() {
 			q.paramOIDs[i] = oid
 		}
 	})
+}
+
+// inferArrayParams fills in the array types of parameters DuckDB left untyped:
+// $n::T[] is T[], and x op ANY($n) is an array of the type DuckDB infers for $n in
+// the probe statement x op $n.
+func (q *queryStmt) inferArrayParams(oids []uint32) {
+	var probe *engine.Description
+	for i := range oids {
+		if oid, ok := q.arrays.cast[i]; ok {
+			oids[i] = oid
+			continue
+		}
+		if !q.arrays.any[i] || q.arrays.probe == "" || (oids[i] != 0 && oids[i] != catalog.OIDText) {
+			continue
+		}
+		if probe == nil {
+			sql := q.arrays.probe
+			for _, r := range q.scans {
+				sql = strings.ReplaceAll(sql, r.placeholder, r.emptySQL())
+			}
+			d, err := q.s.g.engine.Describe(context.Background(), sql)
+			if err != nil {
+				return
+			}
+			probe = d
+		}
+		if i < len(probe.ParamOIDs) {
+			if a := arrayOIDOf(probe.ParamOIDs[i]); a != 0 {
+				oids[i] = a
+			}
+		}
+	}
 }
 
 func fieldsFor(schema *arrow.Schema) []wire.Field {
@@ -191,6 +245,9 @@ func (r *scanRef) emptySQL() string {
 func (q *queryStmt) Run(ctx context.Context, params []any) (*wire.Result, error) {
 	start := time.Now()
 	id := q.s.g.queryID.Add(1)
+	if len(q.sums) > 0 {
+		q.describe() // may cast integer sums to bigint in the template
+	}
 	sql, specs, err := q.plan(ctx, params)
 	planned := time.Since(start)
 	if err != nil {
@@ -204,7 +261,7 @@ func (q *queryStmt) Run(ctx context.Context, params []any) (*wire.Result, error)
 	}
 	return &wire.Result{
 		Tag:    "SELECT",
-		Fields: fieldsFor(rows.Schema()),
+		Fields: q.runFields(rows.Schema()),
 		Rows: &engineRows{rows: rows, onDone: func(n int64, err error) {
 			q.log(id, specs, n, planned, time.Since(start), err)
 		}},

@@ -72,6 +72,24 @@ public class LakeCheck {
     }
 
     static void modeChecks(String m, Connection c, long saleId) {
+        // RowDescription's table OID and column number let pgjdbc name each column's
+        // source table and nullability: plain columns have one, expressions none.
+        check(m + ".rsmd.source", () -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "select sale_id, s.product_id as p, qty * 2 as q2 from shop.sales s where sale_id = ?")) {
+                ps.setLong(1, saleId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    org.postgresql.PGResultSetMetaData pmd = rs.getMetaData().unwrap(org.postgresql.PGResultSetMetaData.class);
+                    java.sql.ResultSetMetaData md = rs.getMetaData();
+                    List<String> out = new ArrayList<>();
+                    for (int i = 1; i <= md.getColumnCount(); i++) {
+                        out.add(md.getTableName(i) + ":" + pmd.getBaseSchemaName(i) + ":" + pmd.getBaseColumnName(i)
+                                + ":" + md.isNullable(i));
+                    }
+                    return String.join(",", out);
+                }
+            }
+        });
         check(m + ".count", () -> {
             try (Statement st = c.createStatement();
                     ResultSet rs = st.executeQuery("select count(*) from shop.sales")) {
