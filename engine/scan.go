@@ -242,6 +242,7 @@ func groupSQL(g pushdown.FileGroup, schema *iceberg.Schema, remap *catalog.Remap
 			withIDs = append(withIDs, f)
 		}
 	}
+	representativeFirst(withIDs)
 	deletes := len(g.PositionDeletes) > 0 || len(g.EqualityDeletes) > 0
 	identity := identityColumns(g.Files, schema)
 	// Files of identity-partitioned tables may lack the partition columns (Hive
@@ -298,6 +299,35 @@ func groupSQL(g pushdown.FileGroup, schema *iceberg.Schema, remap *catalog.Remap
 			columnList(eqFields, ""), pathList(set.paths), schemaMapSQL(eqFields), i, strings.Join(conds, " AND "))
 	}
 	return b.String()
+}
+
+// representativeFirst moves to the front the file whose row count is closest to
+// the files' mean. DuckDB estimates a multi-file read_parquet as the first file's
+// rows times the number of files; a small first file (a late append, a sparse
+// partition) made it plan joins as if a large table were tiny.
+func representativeFirst(files []pushdown.DataFile) {
+	if len(files) < 2 {
+		return
+	}
+	var total int64
+	for _, f := range files {
+		total += f.Records
+	}
+	mean := total / int64(len(files))
+	best := 0
+	for i, f := range files {
+		if abs64(f.Records-mean) < abs64(files[best].Records-mean) {
+			best = i
+		}
+	}
+	files[0], files[best] = files[best], files[0]
+}
+
+func abs64(n int64) int64 {
+	if n < 0 {
+		return -n
+	}
+	return n
 }
 
 // castColumns selects each field by name, cast to the schema's type.

@@ -26,8 +26,18 @@ func TestNamesMatch(t *testing.T) {
 	if md := meta(t, sc, iceberg.Properties{table.PropertyFormatVersion: "1"}); namesMatch(md, md.CurrentSchema()) {
 		t.Error("format v1 tables (often migrated) must keep the field-id schema map")
 	}
-	if md := meta(t, sc, iceberg.Properties{table.PropertyFormatVersion: "2", table.DefaultNameMappingKey: `[{"field-id":1,"names":["id"]}]`}); namesMatch(md, md.CurrentSchema()) {
-		t.Error("a table with a name mapping must keep the field-id schema map")
+	trivial := `[{"field-id":1,"names":["id"]},{"field-id":2,"names":["day"]}]`
+	if md := meta(t, sc, iceberg.Properties{table.PropertyFormatVersion: "2", table.DefaultNameMappingKey: trivial}); !namesMatch(md, md.CurrentSchema()) {
+		t.Error("the name mapping iceberg-go records (each field from its own name) must not stop reading by name")
+	}
+	for _, m := range []string{
+		`[{"field-id":1,"names":["id","ID"]},{"field-id":2,"names":["day"]}]`, // adopted files named ID
+		`[{"field-id":1,"names":["key"]},{"field-id":2,"names":["day"]}]`,     // adopted files named key
+		`not json`,
+	} {
+		if md := meta(t, sc, iceberg.Properties{table.PropertyFormatVersion: "2", table.DefaultNameMappingKey: m}); namesMatch(md, md.CurrentSchema()) {
+			t.Errorf("name mapping %s must keep the field-id schema map", m)
+		}
 	}
 	nested := iceberg.NewSchema(0, iceberg.NestedField{ID: 1, Name: "tags", Type: &iceberg.ListType{ElementID: 2, Element: iceberg.PrimitiveTypes.String}})
 	if md := meta(t, nested, v2); namesMatch(md, md.CurrentSchema()) {

@@ -74,17 +74,32 @@ type ScanSpec struct {
 
 // namesMatch reports whether every data file of the table holds the schema's
 // columns under the schema's names and types: one schema ever (no column was added,
-// dropped, renamed or promoted), format v2 or later, no name mapping (tables that
-// adopted files written elsewhere carry one), and only primitive top-level columns.
+// dropped, renamed or promoted), format v2 or later, only primitive top-level
+// columns, and no name mapping beyond the trivial one writers such as iceberg-go
+// record (each field mapped from its own name only); a mapping with other names
+// means files written elsewhere were adopted.
 func namesMatch(meta table.Metadata, schema *iceberg.Schema) bool {
 	if len(meta.Schemas()) != 1 || meta.Version() < 2 {
 		return false
 	}
-	if _, ok := meta.Properties()[table.DefaultNameMappingKey]; ok {
-		return false
-	}
 	for _, f := range schema.Fields() {
 		if _, ok := f.Type.(iceberg.PrimitiveType); !ok {
+			return false
+		}
+	}
+	if _, ok := meta.Properties()[table.DefaultNameMappingKey]; !ok {
+		return true
+	}
+	nm := meta.NameMapping()
+	if nm == nil {
+		return false // a mapping that does not parse: keep the field-id map
+	}
+	for _, m := range nm {
+		if m.FieldID == nil || len(m.Names) != 1 || len(m.Fields) != 0 {
+			return false
+		}
+		f, ok := schema.FindFieldByID(*m.FieldID)
+		if !ok || f.Name != m.Names[0] {
 			return false
 		}
 	}
