@@ -99,3 +99,27 @@ users:
 		t.Fatalf("no TLS configured: %v %v", tc, err)
 	}
 }
+
+// TestExampleConfigLoads keeps the shipped lakegate.example.yaml valid: it loads, and
+// the values it documents arrive in the config.
+func TestExampleConfigLoads(t *testing.T) {
+	fs := pflag.NewFlagSet("serve", pflag.ContinueOnError)
+	serveFlags(fs)
+	if err := fs.Parse([]string{"--config", filepath.Join("..", "..", "lakegate.example.yaml")}); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := loadConfig(fs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lake, ok := cfg.Catalogs["lake"]
+	if !ok || lake.Type != "sql" || lake.URI != "file:/srv/lake/catalog.db" {
+		t.Fatalf("catalog lake: %+v", lake)
+	}
+	if cfg.Cache.FooterBytes != 67108864 || cfg.Cache.MetadataBytes != 268435456 {
+		t.Fatalf("cache: %+v", cfg.Cache)
+	}
+	if len(cfg.Users) != 3 || cfg.MaxConnections != 100 {
+		t.Fatalf("users %d, max_connections %d", len(cfg.Users), cfg.MaxConnections)
+	}
+}
