@@ -48,6 +48,12 @@ type conn struct {
 	writeErr       error // the socket failed: stop producing output
 	fatalSent      bool  // a FATAL went out: the connection ends
 	rowMsg         dataRowMsg
+	// out holds DataRow and CopyData messages encoded in place (pgproto3's Backend
+	// drops its buffer after every flush, so streaming through it reallocates and
+	// copies the whole output). Messages sent with send go through be and are
+	// written first whenever the two alternate, so the order on the wire holds.
+	out       []byte
+	bePending bool // be holds messages not yet written
 
 	activeMu     sync.Mutex
 	activeCancel context.CancelCauseFunc // the running statement's, for CancelRequest
@@ -304,10 +310,59 @@ func (c *conn) send(m pgproto3.BackendMessage) {
 	if c.writeErr != nil {
 		return
 	}
+	c.writeOut()
 	c.be.Send(m)
+	c.bePending = true
 	c.pending += 64
 	if c.pending >= flushThreshold {
 		c.flush()
+	}
+}
+
+// sendStream encodes a message of a row stream (DataRow, CopyData) straight into
+// c.out, writing it out every flushThreshold bytes.
+func (c *conn) sendStream(m pgproto3.BackendMessage) {
+	if c.writeErr != nil {
+		return
+	}
+	if c.bePending {
+		c.flushBackend()
+	}
+	out, err := m.Encode(c.out)
+	if err != nil {
+		c.writeErr = err
+		c.cancel(errClientGone)
+		return
+	}
+	c.out = out
+	if len(c.out) >= flushThreshold {
+		c.writeOut()
+	}
+}
+
+// writeOut writes the streamed messages buffered in c.out.
+func (c *conn) writeOut() {
+	if len(c.out) == 0 || c.writeErr != nil {
+		c.out = c.out[:0]
+		return
+	}
+	_, err := c.nc.Write(c.out)
+	c.out = c.out[:0]
+	if cap(c.out) > 4*flushThreshold {
+		c.out = nil // one huge row: do not keep its buffer
+	}
+	if err != nil {
+		c.writeErr = err
+		c.cancel(errClientGone)
+	}
+}
+
+func (c *conn) flushBackend() {
+	c.bePending = false
+	c.pending = 0
+	if err := c.be.Flush(); err != nil {
+		c.writeErr = err
+		c.cancel(errClientGone)
 	}
 }
 
@@ -315,11 +370,8 @@ func (c *conn) flush() {
 	if c.writeErr != nil {
 		return
 	}
-	c.pending = 0
-	if err := c.be.Flush(); err != nil {
-		c.writeErr = err
-		c.cancel(errClientGone)
-	}
+	c.writeOut()
+	c.flushBackend()
 }
 
 // sendError sends an ErrorResponse for err (severity ERROR unless err says otherwise).

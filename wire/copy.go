@@ -83,13 +83,9 @@ func (c *conn) copyOut(p *portal) error {
 				break
 			}
 			msg.row = p.enc.next
-			c.be.Send(&msg)
+			c.sendStream(&msg)
 			p.enc.next++
 			n++
-			c.pending += msg.size
-			if c.pending >= flushThreshold {
-				c.flush()
-			}
 			if c.writeErr != nil {
 				return errClientGone
 			}
@@ -109,7 +105,6 @@ type copyRowMsg struct {
 	e       *rowEncoder
 	style   *copyStyle
 	row     int
-	size    int
 	scratch []byte
 }
 
@@ -146,7 +141,6 @@ func (m *copyRowMsg) Encode(dst []byte) ([]byte, error) {
 		dst = append(dst, '\n')
 	}
 	binary.BigEndian.PutUint32(dst[start+1:], uint32(len(dst)-start-1))
-	m.size = len(dst) - start
 	return dst, nil
 }
 

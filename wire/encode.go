@@ -100,9 +100,8 @@ func makeEncoder(t arrow.DataType, oid uint32, format int16, o *encOptions) (enc
 // dataRowMsg is a DataRow encoded straight from the Arrow arrays into the output
 // buffer, with no per-row allocation.
 type dataRowMsg struct {
-	e    *rowEncoder
-	row  int
-	size int
+	e   *rowEncoder
+	row int
 }
 
 func (*dataRowMsg) Backend()            {}
@@ -122,7 +121,6 @@ func (m *dataRowMsg) Encode(dst []byte) ([]byte, error) {
 		binary.BigEndian.PutUint32(dst[lp:], uint32(len(dst)-lp-4))
 	}
 	binary.BigEndian.PutUint32(dst[start+1:], uint32(len(dst)-start-1))
-	m.size = len(dst) - start
 	return dst, nil
 }
 

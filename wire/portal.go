@@ -235,12 +235,8 @@ func (c *conn) queryError(p *portal, err error) error {
 
 func (c *conn) sendRow(e *rowEncoder) {
 	c.rowMsg.e, c.rowMsg.row = e, e.next
-	c.be.Send(&c.rowMsg)
+	c.sendStream(&c.rowMsg)
 	e.next++
-	c.pending += c.rowMsg.size
-	if c.pending >= flushThreshold {
-		c.flush()
-	}
 }
 
 func (c *conn) commandComplete(tag string, status map[string]string) {
