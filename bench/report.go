@@ -18,9 +18,9 @@ type Report struct {
 	DemoScale float64
 	Products  int64
 	TPCH      []QueryResult
-	Lookups   map[string]LoadResult // by system
-	Stream    map[string]StreamResult
-	StreamSQL string
+	Lookups   map[string]LoadResult   // by system
+	Stream    map[string]StreamResult // by "system/shape/format"
+	StreamSQL map[string]string       // by shape (StreamShapes)
 	Mixed     *MixedResult
 	Idle      *IdleResult
 	RSS       map[string]int64 // gateway peak RSS by scenario
@@ -164,25 +164,31 @@ func (r *Report) Write(w io.Writer) {
 		p("")
 		p("## 3. Result streaming to pgx")
 		p("")
-		p("```sql\n%s\n```", r.StreamSQL)
+		for _, shape := range StreamShapes {
+			p("%s:\n```sql\n%s\n```", shape, r.StreamSQL[shape])
+		}
 		p("")
-		p("| system | format | rows | seconds | rows/s | MB/s | first row ms | error |")
-		p("|---|---|---:|---:|---:|---:|---:|---|")
+		p("| system | result | format | rows | seconds | rows/s | MB/s | first row ms | error |")
+		p("|---|---|---|---:|---:|---:|---:|---:|---|")
 		for _, s := range []string{SysLake, SysPG} {
-			for _, f := range []string{"text", "binary"} {
-				if x, ok := r.Stream[s+"/"+f]; ok {
-					p("| %s | %s | %d | %.2f | %.0f | %.1f | %.0f | %s |", s, f, x.Rows, x.Duration.Seconds(), x.RowsPerSec(),
-						x.MBPerSec(), ms(x.FirstRow), x.Err)
+			for _, shape := range StreamShapes {
+				for _, f := range []string{"text", "binary"} {
+					if x, ok := r.Stream[s+"/"+shape+"/"+f]; ok {
+						p("| %s | %s | %s | %d | %.2f | %.0f | %.1f | %.0f | %s |", s, shape, f, x.Rows, x.Duration.Seconds(), x.RowsPerSec(),
+							x.MBPerSec(), ms(x.FirstRow), x.Err)
+					}
 				}
 			}
 		}
-		for _, f := range []string{"text", "binary"} {
-			l, ok1 := r.Stream[SysLake+"/"+f]
-			g, ok2 := r.Stream[SysPG+"/"+f]
-			if ok1 && ok2 {
-				ok := l.Err == "" && g.Err == "" && l.RowsPerSec() >= g.RowsPerSec()
-				targets = append(targets, fmt.Sprintf("streaming (%s) at least PostgreSQL's rows/s: %.0f vs %.0f, %s",
-					f, l.RowsPerSec(), g.RowsPerSec(), metStr(ok)))
+		for _, shape := range StreamShapes {
+			for _, f := range []string{"text", "binary"} {
+				l, ok1 := r.Stream[SysLake+"/"+shape+"/"+f]
+				g, ok2 := r.Stream[SysPG+"/"+shape+"/"+f]
+				if ok1 && ok2 {
+					ok := l.Err == "" && g.Err == "" && l.RowsPerSec() >= g.RowsPerSec()
+					targets = append(targets, fmt.Sprintf("streaming (%s, %s) at least PostgreSQL's rows/s: %.0f vs %.0f, %s",
+						shape, f, l.RowsPerSec(), g.RowsPerSec(), metStr(ok)))
+				}
 			}
 		}
 	}

@@ -18,6 +18,14 @@ func StreamSQLText(copies int, rows int64) string {
 FROM lineitem CROSS JOIN generate_series(1, %d) AS r(n) LIMIT %d`, copies, rows)
 }
 
+// StreamSQLNarrow is the narrow counterpart of StreamSQLText: one integer column.
+func StreamSQLNarrow(copies int, rows int64) string {
+	return fmt.Sprintf(`SELECT l_orderkey FROM lineitem CROSS JOIN generate_series(1, %d) AS r(n) LIMIT %d`, copies, rows)
+}
+
+// StreamShapes are the streamed results, in report order.
+var StreamShapes = []string{"wide", "narrow"}
+
 // StreamResult is one streamed result's figures.
 type StreamResult struct {
 	Rows     int64

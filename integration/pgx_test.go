@@ -601,6 +601,17 @@ func TestPool(t *testing.T) {
 	if n := pool.Stat().TotalConns(); n != 8 {
 		t.Errorf("pool has %d connections, want 8", n)
 	}
+	// Every session has its own BackendKeyData (what CancelRequest matches on).
+	keys := map[string]bool{}
+	pids := map[uint32]bool{}
+	for _, c := range conns {
+		pc := c.Conn().PgConn()
+		keys[fmt.Sprintf("%d/%x", pc.PID(), pc.SecretKey())] = true
+		pids[pc.PID()] = true
+	}
+	if len(keys) != 8 || len(pids) != 8 {
+		t.Errorf("8 sessions have %d distinct (pid, secret) keys and %d distinct pids", len(keys), len(pids))
+	}
 	// Each of the 8 sessions counts the sales of one store at the same time.
 	want := d.countByStore()
 	var wg sync.WaitGroup
@@ -644,5 +655,43 @@ func TestPool(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Error(err)
+	}
+}
+
+// TestBatch sends several statements in one pgx batch (one pipelined round trip
+// ending in a single Sync) and reads every answer in order.
+func TestBatch(t *testing.T) {
+	d := env.data
+	c := connect(t, pgx.QueryExecModeCacheStatement)
+	ctx := testCtx(t)
+	p := d.product(5)
+	st := d.stores[0]
+	b := &pgx.Batch{}
+	b.Queue(`SELECT name FROM shop.products WHERE product_id = $1`, int64(5))
+	b.Queue(`SELECT city FROM shop.stores WHERE store_id = $1`, st.StoreID)
+	b.Queue(`SELECT count(*) FROM shop.sales`)
+	b.Queue(`SELECT 1/0`)
+	br := c.SendBatch(ctx, b)
+	var name, city string
+	var n int64
+	if err := br.QueryRow().Scan(&name); err != nil || name != p.Name {
+		t.Fatalf("batch 1: %q, %v; want %q", name, err, p.Name)
+	}
+	if err := br.QueryRow().Scan(&city); err != nil || city != st.City {
+		t.Fatalf("batch 2: %q, %v; want %q", city, err, st.City)
+	}
+	if err := br.QueryRow().Scan(&n); err != nil || n != d.salesWhere(nil).count {
+		t.Fatalf("batch 3: %d, %v; want %d", n, err, d.salesWhere(nil).count)
+	}
+	var x int
+	if err := br.QueryRow().Scan(&x); pgCode(err) != "22012" {
+		t.Fatalf("batch 4: %v; want SQLSTATE 22012", err)
+	}
+	if err := br.Close(); err != nil && pgCode(err) != "22012" {
+		t.Fatal(err)
+	}
+	// The connection is usable after the failed batch.
+	if err := c.QueryRow(ctx, `SELECT count(*) FROM shop.stores`).Scan(&n); err != nil || n != int64(len(d.stores)) {
+		t.Fatalf("after the batch: %d, %v", n, err)
 	}
 }

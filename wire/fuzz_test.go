@@ -76,3 +76,37 @@ func FuzzConn(f *testing.F) {
 		}
 	})
 }
+
+// FuzzStartup feeds arbitrary bytes as the first bytes of a connection (startup,
+// SSLRequest, GSSENCRequest, CancelRequest, or garbage): the server must answer or
+// hang up within its startup timeout, never panic.
+func FuzzStartup(f *testing.F) {
+	startup, _ := (&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersionNumber,
+		Parameters: map[string]string{"user": "fuzz", "database": "db", "options": "-c search_path=x --application_name=y"}}).Encode(nil)
+	f.Add(startup)
+	ssl, _ := (&pgproto3.SSLRequest{}).Encode(nil)
+	f.Add(append(ssl, startup...))
+	gss, _ := (&pgproto3.GSSEncRequest{}).Encode(nil)
+	f.Add(append(gss, startup...))
+	cancel, _ := (&pgproto3.CancelRequest{ProcessID: 1, SecretKey: []byte{0, 0, 0, 2}}).Encode(nil)
+	f.Add(cancel)
+	f.Add([]byte{0, 0, 0, 8, 4, 210, 22, 47})            // SSLRequest alone
+	f.Add([]byte{0, 0, 0, 9, 0, 3, 0, 0, 'u'})           // unterminated parameter
+	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 0, 3, 0, 0})    // absurd length
+	f.Add([]byte{0, 0, 0, 16, 0, 3, 0, 0, 'u', 0, 0, 0}) // short parameter list
+	f.Fuzz(func(t *testing.T, data []byte) {
+		addr := fuzzServer(t)
+		nc, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer nc.Close()
+		nc.Write(data)
+		nc.(*net.TCPConn).CloseWrite()
+		nc.SetReadDeadline(time.Now().Add(3 * time.Second))
+		io.Copy(io.Discard, nc)
+		if n := fuzzLogs.FilterMessage("wire: panic in connection").Len(); n > 0 {
+			t.Fatalf("server panicked: %v", fuzzLogs.All()[0].ContextMap())
+		}
+	})
+}

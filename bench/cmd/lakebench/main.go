@@ -240,20 +240,23 @@ func run() error {
 		var lines int64
 		_ = g.OrderRows(func(_ *tpch.Order, ls []tpch.Lineitem) error { lines += int64(len(ls)); return nil })
 		copies := int(math.Ceil(float64(f.streamRows) / float64(lines)))
-		rep.StreamSQL = bench.StreamSQLText(copies, f.streamRows)
+		rep.StreamSQL = map[string]string{"wide": bench.StreamSQLText(copies, f.streamRows), "narrow": bench.StreamSQLNarrow(copies, f.streamRows)}
 		rep.Stream = map[string]bench.StreamResult{}
-		for _, format := range []struct {
-			name string
-			code int16
-		}{{"text", 0}, {"binary", 1}} {
-			m := bench.StartRSS(gw.PID())
-			s := bench.RunStream(ctx, gw.DSN(bench.TPCHDatabase), lakeSetup, rep.StreamSQL, format.code)
-			rep.AddRSS(fmt.Sprintf("streaming %d rows, %s", f.streamRows, format.name), m.Stop())
-			rep.Stream[bench.SysLake+"/"+format.name] = s
-			logf("stream %s through lakegate: %d rows in %s %s", format.name, s.Rows, s.Duration, s.Err)
-			s = bench.RunStream(ctx, pg.DSN(bench.TPCHDatabase), "", rep.StreamSQL, format.code)
-			rep.Stream[bench.SysPG+"/"+format.name] = s
-			logf("stream %s on PostgreSQL: %d rows in %s %s", format.name, s.Rows, s.Duration, s.Err)
+		for _, shape := range bench.StreamShapes {
+			for _, format := range []struct {
+				name string
+				code int16
+			}{{"text", 0}, {"binary", 1}} {
+				key := shape + "/" + format.name
+				m := bench.StartRSS(gw.PID())
+				s := bench.RunStream(ctx, gw.DSN(bench.TPCHDatabase), lakeSetup, rep.StreamSQL[shape], format.code)
+				rep.AddRSS(fmt.Sprintf("streaming %d rows, %s %s", f.streamRows, shape, format.name), m.Stop())
+				rep.Stream[bench.SysLake+"/"+key] = s
+				logf("stream %s through lakegate: %d rows in %s %s", key, s.Rows, s.Duration, s.Err)
+				s = bench.RunStream(ctx, pg.DSN(bench.TPCHDatabase), "", rep.StreamSQL[shape], format.code)
+				rep.Stream[bench.SysPG+"/"+key] = s
+				logf("stream %s on PostgreSQL: %d rows in %s %s", key, s.Rows, s.Duration, s.Err)
+			}
 		}
 	}
 
