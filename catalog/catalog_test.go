@@ -322,16 +322,9 @@ func TestStaticCatalog(t *testing.T) {
 
 // TestSQLCatalogPostgres serves a SQL catalog kept in a real PostgreSQL server.
 func TestSQLCatalogPostgres(t *testing.T) {
-	if _, err := pgserver.BinDir("15"); err != nil {
-		t.Skipf("PostgreSQL 15 is not installed: %v", err)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	s, err := pgserver.Start(ctx, pgserver.Options{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Stop()
+	s := pgserver.ForTest(t, pgserver.Options{Version: "15"})
 	if err := s.CreateDatabase(ctx, "icecat"); err != nil {
 		t.Fatal(err)
 	}

@@ -21,8 +21,8 @@ import (
 	"github.com/lakegate/lakegate/internal/pgserver"
 )
 
-// clientQueriesDir holds the statements real clients sent to PostgreSQL 15.
-const clientQueriesDir = "/work/shared/client-queries"
+// clientQueriesDir holds a copy of ../shared/client-queries: what real clients sent.
+const clientQueriesDir = "testdata/client-queries"
 
 // clientQuery is one statement of a client-queries file.
 type clientQuery struct {
@@ -186,7 +186,7 @@ func TestClientQueries(t *testing.T) {
 	ctx := testCtx(t)
 	files, err := filepath.Glob(filepath.Join(clientQueriesDir, "*.sql"))
 	if err != nil || len(files) == 0 {
-		t.Skipf("no client queries in %s", clientQueriesDir)
+		t.Fatalf("no client queries in %s: %v", clientQueriesDir, err)
 	}
 	lakeDir := t.TempDir()
 	comments := replayLake(t, ctx, lakeDir)
@@ -202,11 +202,7 @@ func TestClientQueries(t *testing.T) {
 	}
 	defer gw.stop()
 
-	pgs, err := pgserver.Start(ctx, pgserver.Options{Dir: t.TempDir(), Settings: map[string]string{"timezone": "UTC"}})
-	if err != nil {
-		t.Skipf("no PostgreSQL to compare with: %v", err)
-	}
-	defer pgs.Stop()
+	pgs := pgserver.ForTest(t, pgserver.Options{Settings: map[string]string{"timezone": "UTC"}})
 	if err := pgs.CreateDatabase(ctx, dbName); err != nil {
 		t.Fatal(err)
 	}

@@ -88,13 +88,9 @@ type diffResult struct {
 func TestDifferential(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	pgs, err := pgserver.Start(ctx, pgserver.Options{Dir: t.TempDir(), Settings: map[string]string{
+	pgs := pgserver.ForTest(t, pgserver.Options{Settings: map[string]string{
 		"timezone": "UTC", "fsync": "off", "synchronous_commit": "off", "full_page_writes": "off",
 	}})
-	if err != nil {
-		t.Skipf("no PostgreSQL to compare with: %v", err)
-	}
-	defer pgs.Stop()
 
 	t.Run("tpch", func(t *testing.T) { testDiffTPCH(t, ctx, pgs) })
 	t.Run("demo", func(t *testing.T) { testDiffDemo(t, ctx, pgs) })

@@ -232,11 +232,7 @@ func psqlAt(t *testing.T, host, port, usr, pw, db string, args ...string) (strin
 func TestPsqlDescribeLikePostgres(t *testing.T) {
 	need(t, psqlPath)
 	ctx := testCtx(t)
-	pgs, err := pgserver.Start(ctx, pgserver.Options{Dir: t.TempDir(), Settings: map[string]string{"timezone": "UTC"}})
-	if err != nil {
-		t.Skipf("no PostgreSQL to compare with: %v", err)
-	}
-	defer pgs.Stop()
+	pgs := pgserver.ForTest(t, pgserver.Options{Settings: map[string]string{"timezone": "UTC"}})
 	if err := pgs.CreateDatabase(ctx, dbName); err != nil {
 		t.Fatal(err)
 	}

@@ -129,11 +129,7 @@ var rowdescCases = []struct {
 // the same column numbers (both number a table's columns in schema order).
 func TestRowDescriptionPostgres(t *testing.T) {
 	ctx := testCtx(t)
-	pgs, err := pgserver.Start(ctx, pgserver.Options{Dir: t.TempDir(), Settings: map[string]string{"fsync": "off"}})
-	if err != nil {
-		t.Skipf("no PostgreSQL to compare with: %v", err)
-	}
-	defer pgs.Stop()
+	pgs := pgserver.ForTest(t, pgserver.Options{Settings: map[string]string{"fsync": "off"}})
 	if err := pgs.CreateDatabase(ctx, "rowdesc"); err != nil {
 		t.Fatal(err)
 	}

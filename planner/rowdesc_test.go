@@ -261,11 +261,7 @@ func BenchmarkShadowColumns(b *testing.B) {
 // TestCatalogColumnTypes checks pgCatalogColumnTypes against a real PostgreSQL.
 func TestCatalogColumnTypes(t *testing.T) {
 	ctx := context.Background()
-	pgs, err := pgserver.Start(ctx, pgserver.Options{Dir: t.TempDir(), Settings: map[string]string{"fsync": "off"}})
-	if err != nil {
-		t.Skipf("no PostgreSQL to compare with: %v", err)
-	}
-	defer pgs.Stop()
+	pgs := pgserver.ForTest(t, pgserver.Options{})
 	c, err := pgx.Connect(ctx, pgs.DSN("postgres"))
 	if err != nil {
 		t.Fatal(err)

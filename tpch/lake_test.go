@@ -106,11 +106,7 @@ func toString(v any) string {
 
 func TestLoadPostgres(t *testing.T) {
 	ctx := context.Background()
-	srv, err := pgserver.Start(ctx, pgserver.Options{Dir: t.TempDir()})
-	if err != nil {
-		t.Skip("no PostgreSQL server:", err)
-	}
-	defer srv.Stop()
+	srv := pgserver.ForTest(t, pgserver.Options{})
 	conn, err := pgx.Connect(ctx, srv.DSN("postgres"))
 	if err != nil {
 		t.Fatal(err)

@@ -1,7 +1,6 @@
 package wire
 
 import (
-	"context"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -320,16 +319,7 @@ func TestScriptsPostgres(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short")
 	}
-	if _, err := pgserver.BinDir("15"); err != nil {
-		t.Skipf("PostgreSQL 15 not installed: %v", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	srv, err := pgserver.Start(ctx, pgserver.Options{Dir: t.TempDir(), Version: "15"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Stop()
+	srv := pgserver.ForTest(t, pgserver.Options{Version: "15"})
 	addr := net.JoinHostPort(srv.Host, fmt.Sprint(srv.Port))
 	for _, file := range scriptFiles(t) {
 		t.Run(strings.TrimSuffix(filepath.Base(file), ".txt"), func(t *testing.T) {

@@ -51,16 +51,9 @@ func TestTimeZoneOffsetsPostgres(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short")
 	}
-	if _, err := pgserver.BinDir("15"); err != nil {
-		t.Skipf("PostgreSQL 15 not installed: %v", err)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	srv, err := pgserver.Start(ctx, pgserver.Options{Dir: t.TempDir(), Version: "15"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Stop()
+	srv := pgserver.ForTest(t, pgserver.Options{Version: "15"})
 	c, err := pgx.Connect(ctx, srv.DSN("postgres"))
 	if err != nil {
 		t.Fatal(err)
