@@ -12,6 +12,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -433,6 +434,17 @@ func TestExplainPruning(t *testing.T) {
 				total, _ := strconv.Atoi(mm[3])
 				if skipped == 0 || scanned == 0 || scanned+skipped != total {
 					t.Errorf("%s: want some files scanned and some skipped, got %q", tc.name, mm[0])
+				}
+				// DuckDB's plan follows intact: valid UTF-8, starting with its box.
+				for i, l := range lines {
+					if l == "DuckDB plan:" {
+						if i+1 >= len(lines) || !strings.HasPrefix(lines[i+1], "┌") {
+							t.Errorf("%s: DuckDB's plan does not start with its box:\n%s", tc.name, plan)
+						}
+					}
+					if !utf8.ValidString(l) {
+						t.Errorf("%s: EXPLAIN line %d is not valid UTF-8: %q", tc.name, i, l)
+					}
 				}
 			}
 		})

@@ -110,7 +110,8 @@ func (x *explainStmt) engineExplain(ctx context.Context, sql string, params []an
 		col := b.Column(int(b.NumCols()) - 1)
 		if sc, ok := col.(*array.String); ok {
 			for i := 0; i < sc.Len(); i++ {
-				out = append(out, strings.Split(strings.TrimRight(sc.Value(i), "\n"), "\n")...)
+				// Clone: the batch's strings live in DuckDB memory reused after Release.
+				out = append(out, strings.Split(strings.TrimRight(strings.Clone(sc.Value(i)), "\n"), "\n")...)
 			}
 		}
 		b.Release()
