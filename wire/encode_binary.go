@@ -65,19 +65,12 @@ func binaryMaker(t arrow.DataType, oid uint32, o *encOptions) (encoderMaker, err
 				return func(dst []byte, i int) []byte { return append(dst, v(i)...) }
 			}, nil
 		}
-	case oid == OIDDate:
-		switch id {
-		case arrow.DATE32:
-			return func(a arrow.Array) appendFunc {
-				v := a.(valuer[arrow.Date32]).Values()
-				return func(dst []byte, i int) []byte { return appendPGDate(dst, int64(v[i])) }
-			}, nil
-		case arrow.DATE64:
-			return func(a arrow.Array) appendFunc {
-				v := a.(valuer[arrow.Date64]).Values()
-				return func(dst []byte, i int) []byte { d, _ := floorDiv(int64(v[i]), 86400000); return appendPGDate(dst, d) }
-			}, nil
-		}
+	case oid == OIDDate && (id == arrow.DATE32 || id == arrow.DATE64):
+		days := dateDays(t)
+		return func(a arrow.Array) appendFunc {
+			v := days(a)
+			return func(dst []byte, i int) []byte { return appendPGDate(dst, v(i)) }
+		}, nil
 	case oid == OIDTime && (id == arrow.TIME32 || id == arrow.TIME64):
 		us := timeMicros(t)
 		return func(a arrow.Array) appendFunc {

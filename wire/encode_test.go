@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"encoding/hex"
 	"math"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
 func unhex(s string) []byte {
@@ -327,5 +329,31 @@ func TestScramVerifierFormat(t *testing.T) {
 	}
 	if _, err := parseScramVerifier("md5abc"); err == nil {
 		t.Fatal("accepted a non-SCRAM verifier")
+	}
+}
+
+// TestDate32And64 encodes both Arrow date types alike: text as PostgreSQL prints
+// dates, binary as days since 2000-01-01; date64 milliseconds before 1970 floor to
+// the day.
+func TestDate32And64(t *testing.T) {
+	b32 := array.NewDate32Builder(memory.DefaultAllocator)
+	defer b32.Release()
+	b32.AppendValues([]arrow.Date32{0, 10957, -1}, nil)
+	d32 := b32.NewArray()
+	defer d32.Release()
+	b64 := array.NewDate64Builder(memory.DefaultAllocator)
+	defer b64.Release()
+	b64.AppendValues([]arrow.Date64{0, 10957 * 86400000, -1}, nil) // -1 ms is 1969-12-31
+	d64 := b64.NewArray()
+	defer d64.Release()
+	wantText := []string{"1970-01-01", "2000-01-01", "1969-12-31"}
+	wantBin := []string{"\xff\xff\xd5\x33", "\x00\x00\x00\x00", "\xff\xff\xd5\x32"} // -10957, 0, -10958
+	for _, arr := range []arrow.Array{d32, d64} {
+		if got := encodeColumn(t, arr, 0); !slices.Equal(got, wantText) {
+			t.Errorf("%s text: %q, want %q", arr.DataType(), got, wantText)
+		}
+		if got := encodeColumn(t, arr, 1); !slices.Equal(got, wantBin) {
+			t.Errorf("%s binary: %q, want %q", arr.DataType(), got, wantBin)
+		}
 	}
 }

@@ -227,15 +227,11 @@ func textMaker(t arrow.DataType, oid uint32, o *encOptions) (encoderMaker, error
 			v := bytesValue(a)
 			return func(dst []byte, i int) []byte { return enc(dst, v(i)) }
 		}, nil
-	case arrow.DATE32:
+	case arrow.DATE32, arrow.DATE64:
+		days := dateDays(t)
 		return func(a arrow.Array) appendFunc {
-			v := a.(valuer[arrow.Date32]).Values()
-			return func(dst []byte, i int) []byte { return appendDate(dst, int64(v[i])) }
-		}, nil
-	case arrow.DATE64:
-		return func(a arrow.Array) appendFunc {
-			v := a.(valuer[arrow.Date64]).Values()
-			return func(dst []byte, i int) []byte { d, _ := floorDiv(int64(v[i]), 86400000); return appendDate(dst, d) }
+			v := days(a)
+			return func(dst []byte, i int) []byte { return appendDate(dst, v(i)) }
 		}, nil
 	case arrow.TIME32, arrow.TIME64:
 		us := timeMicros(t)
@@ -349,6 +345,20 @@ func timeMicros(t arrow.DataType) func(a arrow.Array) func(int) int64 {
 	return func(a arrow.Array) func(int) int64 {
 		v := a.(valuer[arrow.Time64]).Values()
 		return func(i int) int64 { return toMicros(int64(v[i]), unit) }
+	}
+}
+
+// dateDays binds a date32 or date64 array to days since 1970-01-01.
+func dateDays(t arrow.DataType) func(a arrow.Array) func(int) int64 {
+	if t.ID() == arrow.DATE32 {
+		return func(a arrow.Array) func(int) int64 {
+			v := a.(valuer[arrow.Date32]).Values()
+			return func(i int) int64 { return int64(v[i]) }
+		}
+	}
+	return func(a arrow.Array) func(int) int64 {
+		v := a.(valuer[arrow.Date64]).Values()
+		return func(i int) int64 { d, _ := floorDiv(int64(v[i]), 86400000); return d }
 	}
 }
 
