@@ -8,9 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/iceberg-go"
 	icecat "github.com/apache/iceberg-go/catalog"
 	_ "github.com/apache/iceberg-go/catalog/sql" // catalog type "sql"
@@ -174,36 +171,5 @@ func appendStore(t *testing.T, ctx context.Context, dsn, lakeDir string, id int3
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc, err := table.SchemaToArrowSchema(tbl.Schema(), nil, true, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := array.NewRecordBuilder(memory.DefaultAllocator, sc)
-	defer b.Release()
-	for i, f := range sc.Fields() {
-		switch f.Name {
-		case "store_id":
-			b.Field(i).(*array.Int32Builder).Append(id)
-		case "city":
-			b.Field(i).(*array.StringBuilder).Append(city)
-		case "opened":
-			b.Field(i).(*array.Date32Builder).Append(arrow.Date32FromTime(opened))
-		default:
-			t.Fatalf("shop.stores has an unexpected column %q", f.Name)
-		}
-	}
-	rec := b.NewRecordBatch()
-	defer rec.Release()
-	rdr, err := array.NewRecordReader(sc, []arrow.RecordBatch{rec})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rdr.Release()
-	tx := tbl.NewTransaction()
-	if err := tx.Append(ctx, rdr, nil); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tx.Commit(ctx); err != nil {
-		t.Fatal(err)
-	}
+	appendJSON(t, tbl, fmt.Sprintf(`[{"store_id": %d, "city": %q, "opened": %q}]`, id, city, opened.Format("2006-01-02")))
 }

@@ -1,0 +1,165 @@
+package integration
+
+// demoQueries cover joins, windows, grouping sets, NULLs, numeric precision,
+// unicode text, timestamps with and without zone and date arithmetic.
+var demoQueries = []diffQuery{
+	// Joins.
+	{name: "join_inner", sql: `SELECT p.category, st.city, count(*) AS n, sum(s.qty) AS units, sum(p.price * s.qty) AS list_value
+		FROM shop.sales s JOIN shop.products p ON p.product_id = s.product_id JOIN shop.stores st USING (store_id)
+		GROUP BY p.category, st.city`},
+	{name: "join_left_nulls", sql: `SELECT st.store_id, st.city, x.n
+		FROM shop.stores st LEFT JOIN (SELECT store_id, count(*) AS n FROM shop.sales
+			WHERE ts >= '2025-03-01' AND ts < '2025-03-08' AND store_id % 3 = 1 GROUP BY store_id) x ON x.store_id = st.store_id
+		ORDER BY x.n NULLS FIRST, st.store_id`, orderBy: []int{2, 0}},
+	{name: "join_full", sql: `SELECT coalesce(a.product_id, b.product_id) AS product_id, a.n AS n1, b.n AS n2
+		FROM (SELECT product_id, count(*) AS n FROM shop.sales WHERE store_id = 1 AND qty > 3 GROUP BY product_id) a
+		FULL JOIN (SELECT product_id, count(*) AS n FROM shop.sales WHERE store_id = 2 AND qty > 3 GROUP BY product_id) b
+		ON a.product_id = b.product_id`},
+	{name: "semi_exists", sql: `SELECT p.product_id, p.name FROM shop.products p
+		WHERE EXISTS (SELECT 1 FROM shop.sales s WHERE s.product_id = p.product_id AND s.qty >= 6 AND s.store_id = 3)`},
+	{name: "anti_not_exists", sql: `SELECT p.product_id, p.category FROM shop.products p
+		WHERE NOT EXISTS (SELECT 1 FROM shop.sales s WHERE s.product_id = p.product_id AND s.store_id = 3 AND s.ts >= '2025-12-20')
+		ORDER BY p.category DESC, p.product_id`, orderBy: []int{1, 0}},
+	{name: "semi_in_anti_not_in", sql: `SELECT
+		(SELECT count(*) FROM shop.products WHERE product_id IN (SELECT product_id FROM shop.sales WHERE qty > 7)) AS in_n,
+		(SELECT count(*) FROM shop.products WHERE product_id NOT IN (SELECT product_id FROM shop.sales WHERE store_id = 5)) AS not_in_n,
+		(SELECT count(*) FROM shop.products WHERE product_id NOT IN
+			(SELECT CASE WHEN product_id % 7 = 0 THEN NULL ELSE product_id END FROM shop.sales WHERE store_id = 5)) AS not_in_null_n`},
+	// Windows.
+	{name: "window_row_number", sql: `SELECT product_id, day, revenue,
+		row_number() OVER (PARTITION BY product_id ORDER BY revenue DESC, day) AS rn
+		FROM shop.product_kpis WHERE day >= '2025-11-01'`},
+	{name: "window_rank", sql: `SELECT category, product_id, price,
+		rank() OVER (PARTITION BY category ORDER BY price DESC) AS rk,
+		dense_rank() OVER (ORDER BY category) AS cat_rank,
+		percent_rank() OVER (PARTITION BY category ORDER BY price) AS pr,
+		cume_dist() OVER (PARTITION BY category ORDER BY price) AS cd,
+		ntile(3) OVER (ORDER BY price, product_id) AS tile
+		FROM shop.products`},
+	{name: "window_lag_lead", sql: `SELECT product_id, day, units,
+		lag(units) OVER w AS prev, lead(units, 2, -1) OVER w AS next2,
+		first_value(units) OVER w AS first_units,
+		last_value(units) OVER (PARTITION BY product_id ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS last_units
+		FROM shop.product_kpis WHERE day < '2024-02-01'
+		WINDOW w AS (PARTITION BY product_id ORDER BY day)`},
+	{name: "window_frames", sql: `SELECT product_id, day,
+		sum(units) OVER (PARTITION BY product_id ORDER BY day ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) AS units_3,
+		sum(units) OVER (PARTITION BY product_id ORDER BY day) AS running_units,
+		sum(price_reco) OVER (PARTITION BY product_id ORDER BY day RANGE BETWEEN INTERVAL '3 days' PRECEDING AND CURRENT ROW) AS reco_4d,
+		avg(revenue) OVER (PARTITION BY product_id ORDER BY day ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING) AS rev_avg3,
+		count(*) OVER (PARTITION BY product_id) AS days
+		FROM shop.product_kpis WHERE day >= '2025-12-01'`},
+	{name: "window_running_sales", sql: `SELECT store_id, sale_id, qty,
+		sum(qty) OVER (PARTITION BY store_id ORDER BY ts, sale_id) AS running_qty,
+		sum(amount) OVER (PARTITION BY store_id ORDER BY ts, sale_id ROWS UNBOUNDED PRECEDING) AS running_amount
+		FROM shop.sales WHERE ts >= '2025-12-30'`},
+	// Grouping sets.
+	{name: "grouping_sets", sql: `SELECT category, active, count(*) AS n, sum(price) AS total, grouping(category, active) AS g
+		FROM shop.products GROUP BY GROUPING SETS ((category), (active), ())
+		ORDER BY g, category NULLS FIRST, active NULLS FIRST`, orderBy: []int{4, 0, 1}},
+	{name: "rollup", sql: `SELECT store_id, date_trunc('month', ts) AS month, count(*) AS n, sum(qty) AS units
+		FROM shop.sales WHERE ts >= '2025-10-01' GROUP BY ROLLUP (store_id, date_trunc('month', ts))`},
+	{name: "cube", sql: `SELECT p.category, extract(year FROM s.ts) AS yr, count(*) AS n, grouping(p.category) AS gc
+		FROM shop.sales s JOIN shop.products p USING (product_id) GROUP BY CUBE (p.category, extract(year FROM s.ts))`},
+	// NULL handling.
+	{name: "nulls_order", sql: `SELECT product_id, nullif(category, 'Toys') AS cat
+		FROM shop.products ORDER BY cat DESC, product_id`, orderBy: []int{1, 0}},
+	{name: "nulls_order_explicit", sql: `SELECT product_id, CASE WHEN product_id % 4 = 0 THEN NULL ELSE price END AS p
+		FROM shop.products ORDER BY p ASC NULLS FIRST, product_id DESC`, orderBy: []int{1, 0}},
+	{name: "nulls_predicates", types: map[int]uint32{7: avgNumeric}, sql: `SELECT count(*) AS all_rows, count(x) AS non_null, count(DISTINCT x) AS distinct_x,
+		sum(CASE WHEN x IS DISTINCT FROM 2 THEN 1 ELSE 0 END) AS distinct_from_2,
+		sum(CASE WHEN x IS NOT DISTINCT FROM NULL THEN 1 ELSE 0 END) AS null_count,
+		sum(coalesce(x, 100)) AS coalesced, max(x) AS mx, avg(x) AS av
+		FROM (SELECT CASE WHEN qty > 4 THEN NULL ELSE qty END AS x FROM shop.sales) t`},
+	{name: "nulls_aggregates_empty", sql: `SELECT sum(qty) AS s, max(ts) AS m, count(*) AS n, count(qty) AS nq, string_agg(sale_id::text, ',') AS ids
+		FROM shop.sales WHERE qty < 0`},
+	{name: "sum_nested", types: map[int]uint32{1: sumInt}, sql: `SELECT store_id, sum(qty) + 1 AS units_plus_one, sum(qty) AS units
+		FROM shop.sales GROUP BY store_id`},
+	// Numeric precision.
+	{name: "numeric_sums", types: map[int]uint32{2: avgNumeric, 6: avgNumeric}, sql: `SELECT category, sum(price) AS total, round(avg(price), 2) AS avg2, min(price) AS lo, max(price) AS hi,
+		sum(price * 3) AS triple, round(sum(price) / count(*), 4) AS mean4
+		FROM shop.products GROUP BY category`},
+	{name: "numeric_division", types: map[int]uint32{2: avgNumeric, 5: avgNumeric}, sql: `SELECT product_id, price, price / 3 AS third, price * 1.075 AS taxed, round(price * 1.075, 2) AS taxed2,
+		trunc(price / 7, 3) AS t3, price::int AS whole, ceil(price) AS c, floor(price) AS f
+		FROM shop.products`},
+	{name: "numeric_avg", types: map[int]uint32{1: avgNumeric}, sql: `SELECT category, avg(price) AS avg_price FROM shop.products GROUP BY category`},
+	{name: "integer_division_modulo", sql: `SELECT qty, qty / 2 AS half, qty % 3 AS m3, -qty / 2 AS neg_half, -qty % 3 AS neg_m3,
+		div(qty * 7, 3) AS d, mod(qty * 7, 3) AS m, qty::float8 / 4 AS fq, count(*) AS n
+		FROM shop.sales GROUP BY qty`},
+	{name: "float_amounts", sql: `SELECT store_id, sum(amount) AS total, avg(amount) AS mean, round(sum(amount)::numeric, 2) AS total2,
+		max(amount) AS hi, stddev_samp(amount) AS sd
+		FROM shop.sales GROUP BY store_id`},
+	// Unicode text.
+	{name: "unicode_text", sql: `SELECT product_id, upper(name) AS up, lower(category) AS low,
+		name || ' · Größe ✓' AS tagged, length(name || 'é😀') AS len, substring(name FROM 3 FOR 6) AS sub,
+		upper('café ñandú') AS up2, lower('ÀÉÎÕÜ ΣΑΣ') AS low2, length('日本語テキスト') AS jlen,
+		position('a' IN name) AS pos, replace(name, ' ', '_') AS repl
+		FROM shop.products`},
+	{name: "unicode_like", sql: `SELECT product_id, name FROM shop.products
+		WHERE name LIKE '%e%' AND name NOT LIKE 'B%' OR name ILIKE '%PRO%' OR category ILIKE 'électronique' OR 'Ünïcødé' ILIKE 'üNÏcødÉ'`},
+	{name: "text_order", sql: `SELECT DISTINCT category FROM shop.products ORDER BY category`, orderBy: []int{0}},
+	// Timestamps without and with zone.
+	{name: "timestamp_trunc_extract", sql: `SELECT date_trunc('week', ts) AS wk, extract(dow FROM ts) AS dow, extract(hour FROM ts) AS hr,
+		count(*) AS n FROM shop.sales WHERE ts >= '2025-12-20' AND ts < timestamp '2025-12-28 18:30:00' GROUP BY 1, 2, 3`},
+	{name: "timestamp_epoch_parts", sql: `SELECT sale_id, ts, extract(epoch FROM ts) AS epoch, extract(doy FROM ts) AS doy,
+		extract(quarter FROM ts) AS q, date_part('minute', ts) AS mi, ts::date AS d, ts::time AS tm
+		FROM shop.sales WHERE ts BETWEEN '2025-07-04 10:00' AND '2025-07-04 11:00'`},
+	{name: "timestamptz_at_time_zone", sql: `SELECT sale_id, ts AT TIME ZONE 'UTC' AS utc_tz, ts AT TIME ZONE 'Asia/Tokyo' AS tokyo_tz,
+		(ts AT TIME ZONE 'UTC') AT TIME ZONE 'Europe/Berlin' AS berlin_wall,
+		(ts AT TIME ZONE 'UTC') > timestamptz '2025-03-09 10:00:00-04' AS after_10_ny
+		FROM shop.sales WHERE ts >= '2025-03-09 08:00' AND ts < '2025-03-09 11:00' OR ts >= '2025-11-02 08:00' AND ts < '2025-11-02 11:00'`},
+	{name: "timestamptz_compare", sql: `SELECT count(*) AS n FROM shop.sales
+		WHERE ts AT TIME ZONE 'UTC' >= timestamptz '2025-11-02 05:00:00+00' AND ts AT TIME ZONE 'UTC' < timestamptz '2025-11-03 00:00:00-05'`},
+	{name: "known_timestamptz_session_zone", sql: `SELECT timestamp '2025-03-09 08:20:00'::timestamptz AS local_tz,
+		date_trunc('day', timestamptz '2025-03-09 08:20:00-04') AS day_tz, extract(hour FROM timestamptz '2025-03-09 08:20:00-04') AS hr`,
+		known: "DuckDB computes timestamptz in UTC, not in the session TimeZone (its configuration is locked): " +
+			"timestamp::timestamptz, date_trunc and extract on timestamptz; output is shown in the session zone",
+		lgRows: [][]string{{"2025-03-09 04:20:00-04", "2025-03-08 19:00:00-05", "12"}}},
+	{name: "extract_fractions", sql: `SELECT sale_id, extract(second FROM ts) AS sec, extract(milliseconds FROM ts) AS ms,
+		extract(microseconds FROM ts) AS us, extract(epoch FROM ts) AS ep, date_part('second', ts) AS dp_sec,
+		date_part('epoch', ts) AS dp_ep, date_part('dow', ts) AS dp_dow, extract(isodow FROM ts) AS isodow,
+		extract(week FROM ts) AS wk, extract(century FROM ts) AS cen, extract(epoch FROM ts - timestamp '2025-01-01') AS ep_iv
+		FROM shop.sales WHERE ts >= '2025-08-15' AND ts < '2025-08-15 12:00'`},
+	{name: "to_char_padding", sql: `SELECT store_id, to_char(opened, 'Month') AS mon_pad, to_char(opened, 'FMMonth FMDD, YYYY') AS mon_fm,
+		to_char(opened, 'DAY Dy MON') AS days, to_char(opened::timestamp + interval '13 hours 5 minutes', 'HH12:MI AM "at" HH24') AS clock
+		FROM shop.stores`},
+	{name: "to_char", sql: `SELECT sale_id, to_char(ts, 'YYYY-MM-DD HH24:MI:SS') AS t1, to_char(ts, 'Dy DD Mon YYYY') AS t2
+		FROM shop.sales WHERE ts >= '2025-12-31 20:00'`},
+	// Date arithmetic.
+	{name: "date_arithmetic", types: map[int]uint32{4: dateMinusDate}, sql: `SELECT store_id, opened, opened + 7 AS plus7, opened - 30 AS minus30,
+		date '2026-01-01' - opened AS days_open, opened + interval '1 month' AS plus_month,
+		opened + interval '1 day 2 hours' AS plus_dh, (opened - interval '1 year')::date AS minus_year
+		FROM shop.stores`},
+	{name: "date_age", sql: `SELECT store_id, age(timestamp '2026-01-01', opened) AS age_at_2026,
+		age(opened) > interval '1 year' AS old, make_date(2025, 2, 28) + 1 AS leap_check, date_trunc('month', opened::timestamp) AS m
+		FROM shop.stores`},
+	{name: "justify", sql: `SELECT store_id, justify_days(interval '65 days' + store_id * interval '1 day') AS jd,
+		justify_hours(interval '50 hours 10 minutes 3.5 seconds' + store_id * interval '7 hours') AS jh,
+		justify_days(-store_id * interval '13 days') AS neg FROM shop.stores`},
+	{name: "known_date_trunc_date", sql: `SELECT date_trunc('month', date '2024-03-15') AS m`,
+		known:  "PostgreSQL truncates a date as timestamptz (in the session zone), DuckDB as timestamp",
+		lgRows: [][]string{{"2024-03-01 00:00:00"}}},
+	{name: "known_upper_sharp_s", sql: `SELECT upper('straße') AS up`,
+		known: "DuckDB upper-cases ß to ẞ (U+1E9E), PostgreSQL keeps ß", lgRows: [][]string{{"STRAẞE"}}},
+	{name: "interval_arithmetic", types: map[int]uint32{2: dateMinusDate}, sql: `SELECT product_id, max(ts) - min(ts) AS span, max(day_n) - min(day_n) AS day_span
+		FROM (SELECT product_id, ts, ts::date AS day_n FROM shop.sales WHERE store_id = 4) s GROUP BY product_id`},
+	// CASE, DISTINCT ON, LIMIT/OFFSET.
+	{name: "case_buckets", sql: `SELECT CASE WHEN qty >= 5 THEN 'bulk' WHEN qty >= 2 THEN 'multi' ELSE 'single' END AS bucket,
+		CASE store_id % 3 WHEN 0 THEN 'a' WHEN 1 THEN 'b' END AS grp, count(*) AS n
+		FROM shop.sales GROUP BY 1, 2`},
+	{name: "distinct_on", sql: `SELECT DISTINCT ON (store_id) store_id, sale_id, amount
+		FROM shop.sales ORDER BY store_id, amount DESC, sale_id`, orderBy: []int{0}},
+	{name: "limit_offset", sql: `SELECT sale_id, amount FROM shop.sales ORDER BY amount DESC, sale_id LIMIT 15 OFFSET 40`,
+		orderBy: []int{1, 0}},
+	{name: "div_mod_negative", sql: `SELECT store_id, div(-store_id * 7, 4) AS d, mod(-store_id * 7, 4) AS m, (-store_id * 7) / 4 AS q,
+		(-store_id * 7) % 4 AS r, div(opened - date '2020-01-01', 7) AS weeks
+		FROM shop.stores`},
+	// Ordered aggregates and FILTER.
+	{name: "string_agg_array_agg", sql: `SELECT category, string_agg(name, ', ' ORDER BY name DESC) AS names,
+		array_agg(product_id ORDER BY product_id) AS ids, array_agg(DISTINCT active ORDER BY active) AS flags,
+		cardinality(array_agg(product_id)) AS card, array_length(array_agg(name), 1) AS alen
+		FROM shop.products GROUP BY category`},
+	{name: "filter_clause", sql: `SELECT store_id, count(*) FILTER (WHERE qty > 3) AS big, sum(amount) FILTER (WHERE extract(month FROM ts) = 12) AS december,
+		count(DISTINCT product_id) FILTER (WHERE qty = 1) AS singles, bool_and(qty > 0) AS all_pos
+		FROM shop.sales GROUP BY store_id`},
+}
