@@ -9,6 +9,7 @@ import (
 	"maps"
 	"net"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -107,8 +108,20 @@ func (c *Catalog) props() iceberg.Properties {
 			props["sql.dialect"] = dialect
 		}
 	}
+	if c.cfg.Type == "sql" && props["sql.driver"] == "sqlite" && !strings.Contains(props["uri"], "busy_timeout") {
+		// A writer's commit locks the SQLite file for a moment: wait for it instead
+		// of failing the statement that reads the catalog meanwhile.
+		sep := "?"
+		if strings.Contains(props["uri"], "?") {
+			sep = "&"
+		}
+		props["uri"] += sep + "_pragma=busy_timeout(" + strconv.Itoa(sqliteBusyTimeoutMS) + ")"
+	}
 	return props
 }
+
+// sqliteBusyTimeoutMS is how long a read of an SQLite catalog waits for a writer's lock.
+const sqliteBusyTimeoutMS = 10000
 
 func (c *Catalog) iceberg(ctx context.Context) (icecat.Catalog, error) {
 	c.mu.Lock()

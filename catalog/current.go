@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/apache/iceberg-go/table"
 
@@ -23,7 +25,24 @@ import (
 type pointerReader struct {
 	db    *sql.DB
 	query string
-	err   error // set once opening failed: never retried, iceberg-go answers instead
+
+	prepMu sync.Mutex
+	stmt   *sql.Stmt // prepared on first use (database/sql prepares it per connection)
+	err    error     // set once opening failed: never retried, iceberg-go answers instead
+
+	mu    sync.Mutex
+	reads map[TableRef]*pointerRead // the latest read of each table
+}
+
+// pointerRead is one catalog query for a table's metadata location. A statement must
+// see every commit that completed before it started, so it may use a read that
+// started after it did: concurrent statements on a hot table share one read instead
+// of each sending their own, and none sees an older pointer than its own read would.
+type pointerRead struct {
+	start time.Time
+	done  chan struct{}
+	loc   string
+	ok    bool
 }
 
 func (c *Catalog) pointers() *pointerReader {
@@ -41,6 +60,7 @@ func (c *Catalog) pointers() *pointerReader {
 	}
 	db.SetMaxIdleConns(2)
 	c.ptr.db = db
+	c.ptr.reads = map[TableRef]*pointerRead{}
 	ph := func(int) string { return "?" }
 	if props["sql.dialect"] == "postgres" {
 		ph = func(i int) string { return "$" + string(rune('0'+i)) }
@@ -61,8 +81,72 @@ func (c *Catalog) currentLocation(ctx context.Context, ref TableRef) (string, bo
 	if p.err != nil {
 		return "", false
 	}
+	asOf := time.Now()
+	p.mu.Lock()
+	for {
+		r := p.reads[ref]
+		if r == nil || r.start.Before(asOf) {
+			if r != nil {
+				select {
+				case <-r.done:
+				default:
+					// A read older than this statement is under way: wait for it,
+					// then share or start the next one.
+					p.mu.Unlock()
+					if !wait(ctx, r.done) {
+						return "", false
+					}
+					p.mu.Lock()
+					continue
+				}
+			}
+			r = &pointerRead{start: time.Now(), done: make(chan struct{})}
+			p.reads[ref] = r
+			p.mu.Unlock()
+			r.loc, r.ok = c.readLocation(ctx, p, ref)
+			close(r.done)
+			if !r.ok {
+				p.mu.Lock()
+				if p.reads[ref] == r {
+					delete(p.reads, ref) // never share a failure with later statements
+				}
+				p.mu.Unlock()
+			}
+			return r.loc, r.ok
+		}
+		p.mu.Unlock()
+		if !wait(ctx, r.done) {
+			return "", false
+		}
+		return r.loc, r.ok
+	}
+}
+
+// wait waits for done or the end of ctx, and reports whether done came first.
+func wait(ctx context.Context, done <-chan struct{}) bool {
+	select {
+	case <-done:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// readLocation runs the pointer query once.
+func (c *Catalog) readLocation(ctx context.Context, p *pointerReader, ref TableRef) (string, bool) {
+	p.prepMu.Lock()
+	if p.stmt == nil {
+		stmt, err := p.db.PrepareContext(ctx, p.query)
+		if err != nil {
+			p.prepMu.Unlock()
+			return "", false
+		}
+		p.stmt = stmt
+	}
+	stmt := p.stmt
+	p.prepMu.Unlock()
 	var loc sql.NullString
-	if err := p.db.QueryRowContext(ctx, p.query, c.cfg.Name, ref.Namespace, ref.Name).Scan(&loc); err != nil || !loc.Valid {
+	if err := stmt.QueryRowContext(ctx, c.cfg.Name, ref.Namespace, ref.Name).Scan(&loc); err != nil || !loc.Valid {
 		return "", false
 	}
 	return loc.String, true
