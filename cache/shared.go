@@ -12,6 +12,7 @@ const (
 	DefaultMetadataBytes = 256 << 20
 	DefaultFooterBytes   = 64 << 20
 	DefaultManifestBytes = 256 << 20
+	DefaultRowsBytes     = 512 << 20
 )
 
 // Metadata holds immutable Iceberg metadata files by location: table metadata
@@ -32,15 +33,21 @@ var Footers = NewLRU[any]("footers", DefaultFooterBytes)
 // belongs to the package that decodes them).
 var Manifests = NewLRU[any]("manifests", DefaultManifestBytes)
 
+// Rows holds table snapshots in memory for point lookups, by table, snapshot and
+// key column (the value type belongs to the planner, which loads them).
+var Rows = NewLRU[any]("rows", DefaultRowsBytes)
+
 // Sizes bounds the shared caches, in bytes; 0 disables a cache.
 type Sizes struct {
 	MetadataBytes int64 `koanf:"metadata_bytes"`
 	FooterBytes   int64 `koanf:"footer_bytes"`
 	ManifestBytes int64 `koanf:"manifest_bytes"`
+	RowsBytes     int64 `koanf:"rows_bytes"`
 }
 
 // DefaultSizes are the bounds the caches start with.
-var DefaultSizes = Sizes{MetadataBytes: DefaultMetadataBytes, FooterBytes: DefaultFooterBytes, ManifestBytes: DefaultManifestBytes}
+var DefaultSizes = Sizes{MetadataBytes: DefaultMetadataBytes, FooterBytes: DefaultFooterBytes, ManifestBytes: DefaultManifestBytes,
+	RowsBytes: DefaultRowsBytes}
 
 // Configure sets the bounds of the shared caches.
 func Configure(s Sizes) {
@@ -48,11 +55,12 @@ func Configure(s Sizes) {
 	Tables.SetMaxBytes(s.MetadataBytes)
 	Footers.SetMaxBytes(s.FooterBytes)
 	Manifests.SetMaxBytes(s.ManifestBytes)
+	Rows.SetMaxBytes(s.RowsBytes)
 }
 
 // AllStats returns the counters of every shared cache.
 func AllStats() []Stats {
-	return []Stats{Metadata.Stats(), Tables.Stats(), Manifests.Stats(), Footers.Stats()}
+	return []Stats{Metadata.Stats(), Tables.Stats(), Manifests.Stats(), Footers.Stats(), Rows.Stats()}
 }
 
 // PurgeAll empties every shared cache (for cold-cache measurements).
@@ -61,6 +69,7 @@ func PurgeAll() {
 	Tables.Purge()
 	Manifests.Purge()
 	Footers.Purge()
+	Rows.Purge()
 }
 
 // ImmutableMetadata reports whether a location names an Iceberg metadata file that is

@@ -23,6 +23,7 @@ type Gateway struct {
 	shadow   shadowCatalog
 	colIDs   columnIDCache   // pg_class/pg_attribute numbers of lake columns (rowdesc.go)
 	pgRels   map[string]bool // relations installed in lakegate_pg
+	lane     *lookupLane     // point lookups answered from memory (lookup.go)
 }
 
 // NewGateway serves catalogs (keyed by database name) on engine. log may be nil.
@@ -30,7 +31,7 @@ func NewGateway(catalogs map[string]*catalog.Catalog, eng *engine.Engine, log *z
 	if log == nil {
 		log = zap.NewNop()
 	}
-	return &Gateway{catalogs: catalogs, engine: eng, log: log, pgRels: map[string]bool{}}
+	return &Gateway{catalogs: catalogs, engine: eng, log: log, pgRels: map[string]bool{}, lane: newLookupLane()}
 }
 
 // Start installs the catalog views clients introspect and lists the catalogs once.

@@ -32,6 +32,11 @@ type queryStmt struct {
 	ast     *pg.Node
 	deparse func(*pg.Node) (string, error)
 	sums    []int
+	// lookup is set when the in-memory lookup lane may answer the statement.
+	lookup *lookupShape
+
+	fpOnce sync.Once
+	fp     string // the statement's fingerprint, for logs
 
 	once      sync.Once
 	desc      *engine.Description
@@ -52,6 +57,7 @@ func (s *Session) newQuery(ctx context.Context, raw *pg.RawStmt, text string, pa
 		return nil, err
 	}
 	collectConjuncts(raw.Stmt, scans)
+	lookup := detectLookup(raw.Stmt, scans)
 	nameResultColumns(raw.Stmt)
 	rewriteSemantics(raw.Stmt)
 	rewriteCompat(raw.Stmt)
@@ -63,7 +69,7 @@ func (s *Session) newQuery(ctx context.Context, raw *pg.RawStmt, text string, pa
 		return nil, pgerr.Wrap(err, pgerr.Internal, "could not deparse statement: %v", err)
 	}
 	q := &queryStmt{s: s, text: text, template: sql, scans: scans, clientOID: paramOIDs,
-		arrays: findArrayParams(raw.Stmt, deparse)}
+		arrays: findArrayParams(raw.Stmt, deparse), lookup: lookup}
 	if q.sums = sumColumns(raw.Stmt); len(q.sums) > 0 {
 		q.ast, q.deparse = raw.Stmt, deparse
 	}
@@ -248,6 +254,13 @@ func (q *queryStmt) Run(ctx context.Context, params []any) (*wire.Result, error)
 	if len(q.sums) > 0 {
 		q.describe() // may cast integer sums to bigint in the template
 	}
+	if q.lookup != nil {
+		if res := q.runLookup(ctx, params, func(n int64) {
+			q.log(id, nil, n, time.Since(start), time.Since(start), nil, zap.String("lane", "memory"))
+		}); res != nil {
+			return res, nil
+		}
+	}
 	sql, specs, err := q.plan(ctx, params)
 	planned := time.Since(start)
 	if err != nil {
@@ -269,13 +282,17 @@ func (q *queryStmt) Run(ctx context.Context, params []any) (*wire.Result, error)
 }
 
 // log writes the one structured record per query.
-func (q *queryStmt) log(id int64, specs []*pushdown.ScanSpec, rows int64, planned, total time.Duration, err error) {
-	fp, _ := pg.FingerprintToUInt64(q.text)
+func (q *queryStmt) log(id int64, specs []*pushdown.ScanSpec, rows int64, planned, total time.Duration, err error, extra ...zap.Field) {
+	q.fpOnce.Do(func() {
+		fp, _ := pg.FingerprintToUInt64(q.text)
+		q.fp = strconvHex(fp)
+	})
 	fields := []zap.Field{
 		zap.Int64("query_id", id), zap.String("user", q.s.user), zap.String("database", q.s.db.Database),
-		zap.String("fingerprint", strings.ToLower(strconvHex(fp))), zap.Int64("rows", rows),
+		zap.String("fingerprint", q.fp), zap.Int64("rows", rows),
 		zap.Duration("planning", planned), zap.Duration("duration", total),
 	}
+	fields = append(fields, extra...)
 	for _, sp := range specs {
 		if sp == nil {
 			continue
