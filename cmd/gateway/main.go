@@ -81,10 +81,45 @@ func newLogger(level string) (*zap.Logger, error) {
 	if err != nil {
 		return nil, err
 	}
-	zc := zap.NewProductionConfig()
-	zc.Level = zap.NewAtomicLevelAt(lvl)
-	zc.Sampling = nil
-	return zc.Build()
+	// JSON records on stderr, as zap's production configuration writes them, but
+	// buffered: one record per query would otherwise cost a write system call per
+	// query. Records reach stderr within logFlushInterval, at once from Warn up,
+	// and at exit (serve's deferred Sync).
+	out := &zapcore.BufferedWriteSyncer{WS: zapcore.Lock(os.Stderr), Size: 256 << 10, FlushInterval: logFlushInterval}
+	enc := zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig())
+	core := zapcore.NewCore(enc, out, zap.NewAtomicLevelAt(lvl))
+	return zap.New(core, zap.AddCaller(), zap.AddStacktrace(zapcore.ErrorLevel),
+		zap.WrapCore(func(c zapcore.Core) zapcore.Core { return flushAtWarn{c, out} })), nil
+}
+
+// logFlushInterval bounds how long a buffered log record waits for the write.
+const logFlushInterval = 200 * time.Millisecond
+
+// flushAtWarn writes warnings and errors through the buffer at once.
+type flushAtWarn struct {
+	zapcore.Core
+	out *zapcore.BufferedWriteSyncer
+}
+
+func (f flushAtWarn) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
+	if f.Enabled(e.Level) {
+		return ce.AddCore(e, f)
+	}
+	return ce
+}
+
+func (f flushAtWarn) With(fields []zapcore.Field) zapcore.Core {
+	return flushAtWarn{f.Core.With(fields), f.out}
+}
+
+func (f flushAtWarn) Write(e zapcore.Entry, fields []zapcore.Field) error {
+	err := f.Core.Write(e, fields)
+	if e.Level >= zapcore.WarnLevel {
+		if serr := f.out.Sync(); err == nil {
+			err = serr
+		}
+	}
+	return err
 }
 
 // serve runs the gateway until ctx ends, then shuts down gracefully. ready, if set, is
@@ -167,6 +202,7 @@ func serve(ctx context.Context, cfg Config, ready func(net.Addr)) error {
 		return err
 	}
 	log.Info("listening", zap.String("address", ln.Addr().String()), zap.Bool("tls", tlsCfg != nil), zap.Int("hba_rules", len(hba)))
+	_ = log.Sync() // whoever waits for this record gets it now
 	if ready != nil {
 		ready(ln.Addr())
 	}
