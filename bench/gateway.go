@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -107,7 +108,9 @@ func StartGateway(ctx context.Context, bin, dir string, cfg GatewayConfig) (*Gat
 	}
 	cmd := exec.Command(bin, "serve", "--config", cfgPath)
 	for _, kv := range os.Environ() {
-		if len(kv) < 9 || kv[:9] != "LAKEGATE_" {
+		// The gateway's configuration is the file alone; LAKEGATE_DEBUG_ADDR (the
+		// profiler) passes, for profiling a benchmark.
+		if len(kv) < 9 || kv[:9] != "LAKEGATE_" || strings.HasPrefix(kv, "LAKEGATE_DEBUG_ADDR=") {
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
