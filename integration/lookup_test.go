@@ -92,6 +92,10 @@ func TestLookupLane(t *testing.T) {
 				queryText(t, ctx, conn, laneSQL, c.args(r))
 				time.Sleep(50 * time.Millisecond)
 			}
+			plan := queryText(t, ctx, conn, "EXPLAIN "+laneSQL, c.args(r))
+			if len(plan) == 0 || !strings.HasPrefix(plan[0], "Lookup lane: answered from memory") {
+				t.Fatalf("EXPLAIN does not say the lane answers:\n%s", strings.Join(plan, "\n"))
+			}
 			before := laneRecords(t, fp)
 			const runs = 40
 			nonEmpty := 0

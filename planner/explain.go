@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/iceberg-go/table"
 	pg "github.com/pganalyze/pg_query_go/v6"
 	"go.uber.org/zap"
 
@@ -45,12 +46,16 @@ func (x *explainStmt) Close()               {}
 
 func (x *explainStmt) Run(ctx context.Context, params []any) (*wire.Result, error) {
 	start := time.Now()
-	sql, specs, err := x.q.plan(ctx, params)
+	loaded := map[string]*table.Table{}
+	sql, specs, err := x.q.plan(ctx, params, loaded)
 	if err != nil {
 		return nil, err
 	}
 	planning := time.Since(start)
 	var lines []string
+	if l := x.q.laneExplain(ctx, loaded); l != "" {
+		lines = append(lines, l)
+	}
 	for i, sp := range specs {
 		lines = append(lines, fmt.Sprintf("Iceberg scan on %s (as %s)", sp.Table, x.q.scans[i].alias))
 		lines = append(lines, scanLines(sp, x.analyze)...)

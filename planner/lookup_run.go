@@ -2,6 +2,7 @@ package planner
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"slices"
 	"strconv"
@@ -164,39 +165,76 @@ func (g *Gateway) readRowSet(ctx context.Context, r *scanRef, t *table.Table, v 
 	return newRowSet(rows.Schema(), batches, key, then)
 }
 
-// runLookup answers the statement from a loaded row set, or returns nil when the
-// lane cannot answer it exactly (the caller then runs it on DuckDB).
-// done is called with the row count once the rows are sent.
-func (q *queryStmt) runLookup(ctx context.Context, params []any, done func(rows int64)) *wire.Result {
+// laneTarget is the row set a lookup statement reads now.
+type laneTarget struct {
+	ref      *scanRef
+	table    *table.Table
+	version  tableVersion
+	key      string
+	cacheKey string
+}
+
+// fits reports whether the snapshot's estimated size fits the cache.
+func (lt laneTarget) fits() bool {
+	est, known := estimateBytes(lt.table.Metadata().SnapshotByID(lt.version.snapshotID), lt.version.schema)
+	return known && est <= cache.Rows.Stats().MaxBytes
+}
+
+// laneTarget picks the table version the statement reads and the key column its
+// row set is sorted by; ok is false when the lane cannot serve the statement.
+func (q *queryStmt) laneTarget(ctx context.Context, loaded map[string]*table.Table) (laneTarget, bool) {
 	sh := q.lookup
 	if q.describe(); q.descErr != nil || len(q.desc.Schema.Fields()) != len(sh.cols) {
-		return nil
+		return laneTarget{}, false
 	}
 	r := sh.ref
-	t, err := q.s.loadTable(ctx, nil, r.cat, r.ref)
+	t, err := q.s.loadTable(ctx, loaded, r.cat, r.ref)
 	if err != nil {
-		return nil
+		return laneTarget{}, false
 	}
 	v, err := q.s.resolveVersion(r, t)
 	if err != nil || v.schema == nil {
-		return nil
+		return laneTarget{}, false
 	}
-	key := ""
 	for _, k := range sh.keys {
 		if f, ok := v.schema.FindFieldByName(k); ok && keyable(f.Type) {
-			key = k
-			break
+			return laneTarget{ref: r, table: t, version: v, key: k, cacheKey: rowSetKey(pinKey(r.cat, r.ref), t, v, k)}, true
 		}
 	}
-	if key == "" {
+	return laneTarget{}, false
+}
+
+// laneExplain describes for EXPLAIN whether the lane answers the statement.
+func (q *queryStmt) laneExplain(ctx context.Context, loaded map[string]*table.Table) string {
+	if q.lookup == nil {
+		return ""
+	}
+	lt, ok := q.laneTarget(ctx, loaded)
+	switch {
+	case !ok:
+		return ""
+	case func() bool { _, in := cache.Rows.Peek(lt.cacheKey); return in }():
+		return fmt.Sprintf("Lookup lane: answered from memory, %s snapshot %d sorted by %s (when every value compares exactly)",
+			lt.ref.ref.String(), lt.version.snapshotID, lt.key)
+	case lt.fits():
+		return fmt.Sprintf("Lookup lane: %s snapshot %d is loaded into memory, sorted by %s, after %d lookups",
+			lt.ref.ref.String(), lt.version.snapshotID, lt.key, lookupMissesToLoad)
+	}
+	return fmt.Sprintf("Lookup lane: %s snapshot %d does not fit cache.rows_bytes", lt.ref.ref.String(), lt.version.snapshotID)
+}
+
+// runLookup answers the statement from a loaded row set, or returns nil when the
+// lane cannot answer it exactly (the caller then runs it on DuckDB).
+// done is called with the row count once the rows are sent.
+func (q *queryStmt) runLookup(ctx context.Context, params []any, loaded map[string]*table.Table, done func(rows int64)) *wire.Result {
+	lt, ok := q.laneTarget(ctx, loaded)
+	if !ok {
 		return nil
 	}
-	cacheKey := rowSetKey(pinKey(r.cat, r.ref), t, v, key)
-	val, ok := cache.Rows.Peek(cacheKey)
+	val, ok := cache.Rows.Peek(lt.cacheKey)
 	if !ok {
-		if est, ok := estimateBytes(t.Metadata().SnapshotByID(v.snapshotID), v.schema); ok &&
-			est <= cache.Rows.Stats().MaxBytes && q.s.g.lane.miss(cacheKey) {
-			go q.s.g.loadRowSet(r, t, v, key, cacheKey)
+		if lt.fits() && q.s.g.lane.miss(lt.cacheKey) {
+			go q.s.g.loadRowSet(lt.ref, lt.table, lt.version, lt.key, lt.cacheKey)
 		}
 		return nil
 	}

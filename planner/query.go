@@ -173,13 +173,12 @@ func (q *queryStmt) DescribeErr() error {
 // Close implements wire.Statement.
 func (q *queryStmt) Close() {}
 
-// plan loads each table once (the snapshot a repeatable transaction pinned, else its
+// plan loads each table once, into loaded (the snapshot a repeatable transaction pinned, else its
 // current metadata), picks the version each reference reads, prunes with the bound
 // parameter values and returns the SQL that reads exactly the kept files.
-func (q *queryStmt) plan(ctx context.Context, params []any) (string, []*pushdown.ScanSpec, error) {
+func (q *queryStmt) plan(ctx context.Context, params []any, loaded map[string]*table.Table) (string, []*pushdown.ScanSpec, error) {
 	sql := q.template
 	specs := make([]*pushdown.ScanSpec, len(q.scans))
-	loaded := map[string]*table.Table{}
 	for i, r := range q.scans {
 		t, err := q.s.loadTable(ctx, loaded, r.cat, r.ref)
 		if err != nil {
@@ -254,14 +253,15 @@ func (q *queryStmt) Run(ctx context.Context, params []any) (*wire.Result, error)
 	if len(q.sums) > 0 {
 		q.describe() // may cast integer sums to bigint in the template
 	}
+	loaded := map[string]*table.Table{} // each table read once per statement
 	if q.lookup != nil {
-		if res := q.runLookup(ctx, params, func(n int64) {
+		if res := q.runLookup(ctx, params, loaded, func(n int64) {
 			q.log(id, nil, n, time.Since(start), time.Since(start), nil, zap.String("lane", "memory"))
 		}); res != nil {
 			return res, nil
 		}
 	}
-	sql, specs, err := q.plan(ctx, params)
+	sql, specs, err := q.plan(ctx, params, loaded)
 	planned := time.Since(start)
 	if err != nil {
 		q.log(id, specs, 0, planned, time.Since(start), err)
