@@ -24,6 +24,9 @@ type Config struct {
 	Threads int
 	// Connections is the number of pooled DuckDB connections (concurrent queries).
 	Connections int
+	// Nice is added to the nice value of the threads that run queries' DuckDB
+	// calls (querythread.go); 0 keeps the process's priority.
+	Nice int
 	// Setup statements run once before the configuration is locked (catalog views,
 	// macros).
 	Setup  []string
@@ -36,6 +39,7 @@ type Engine struct {
 	pool      chan *duckdb.Conn
 	all       []*duckdb.Conn
 	log       *zap.Logger
+	nice      int
 }
 
 // Open starts DuckDB in memory, sandboxes it and fills the connection pool.
@@ -53,7 +57,7 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open duckdb: %w", err)
 	}
-	e := &Engine{connector: connector, pool: make(chan *duckdb.Conn, cfg.Connections), log: cfg.Logger}
+	e := &Engine{connector: connector, pool: make(chan *duckdb.Conn, cfg.Connections), log: cfg.Logger, nice: cfg.Nice}
 	for range cfg.Connections {
 		c, err := connector.Connect(ctx)
 		if err != nil {

@@ -65,6 +65,7 @@ type Rows struct {
 	opts   bindings.ArrowOptions
 	schema *arrow.Schema
 	done   bool
+	thread *queryThread // where DuckDB's calls run (querythread.go)
 }
 
 // Query runs one read statement and streams its result. params bind $1, $2, ... The
@@ -102,26 +103,29 @@ func (e *Engine) start(ctx context.Context, conn *duckdb.Conn, query string, par
 		}
 	}
 	raw := connHandle(conn)
+	thread := newQueryThread(e.nice)
 	var pending bindings.PendingResult
 	if bindings.PendingPreparedStreaming(*stmtHandle(stmt), &pending) == bindings.StateError {
 		msg := bindings.PendingError(pending)
 		bindings.DestroyPending(&pending)
 		stmt.Close()
+		thread.stop()
 		return nil, Error(&duckdb.Error{Type: duckdb.ErrorTypeInvalid, Msg: msg})
 	}
 	// Executing a streaming pending result runs what must finish before the first row
 	// (hash-join builds, aggregates, sorts); the final pipeline runs in Next.
 	var res bindings.Result
 	var state bindings.State
-	interruptible(ctx, raw, func() { state = bindings.ExecutePending(pending, &res) })
+	interruptible(ctx, raw, func() { thread.run(func() { state = bindings.ExecutePending(pending, &res) }) })
 	bindings.DestroyPending(&pending)
 	if state == bindings.StateError {
 		err := resultError(&res)
 		bindings.DestroyResult(&res)
 		stmt.Close()
+		thread.stop()
 		return nil, err
 	}
-	r := &Rows{e: e, conn: conn, raw: raw, stmt: stmt, res: res, opts: bindings.ResultGetArrowOptions(&res)}
+	r := &Rows{e: e, conn: conn, raw: raw, stmt: stmt, res: res, opts: bindings.ResultGetArrowOptions(&res), thread: thread}
 	if r.schema, err = r.arrowSchema(); err != nil {
 		r.free()
 		return nil, err
@@ -161,7 +165,7 @@ func (r *Rows) Next(ctx context.Context) (arrow.RecordBatch, error) {
 			return nil, context.Cause(ctx)
 		}
 		var chunk bindings.DataChunk
-		interruptible(ctx, r.raw, func() { chunk = bindings.FetchChunk(r.res) })
+		interruptible(ctx, r.raw, func() { r.thread.run(func() { chunk = bindings.FetchChunk(r.res) }) })
 		if chunk.Ptr == nil {
 			var err error
 			if bindings.ResultError(&r.res) != "" {
@@ -204,6 +208,7 @@ func (r *Rows) free() {
 	bindings.DestroyArrowOptions(&r.opts)
 	bindings.DestroyResult(&r.res)
 	r.stmt.Close()
+	r.thread.stop()
 }
 
 // interruptInterval re-asserts an interrupt: one sent while DuckDB is between tasks can

@@ -91,7 +91,15 @@ type EngineConfig struct {
 	MemoryLimit string `koanf:"memory_limit"`
 	Threads     int    `koanf:"threads"`
 	Connections int    `koanf:"connections"`
+	// Nice lowers the CPU priority of the threads that run DuckDB's work for a
+	// query (0-19; 0 keeps the process's), so point lookups and the protocol stay
+	// fast while heavy queries run.
+	Nice int `koanf:"nice"`
 }
+
+// defaultEngineNice is engine.nice unless configured: DuckDB's work yields the CPU
+// to the protocol and to point lookups when both want it.
+const defaultEngineNice = 10
 
 func defaultConfig() Config {
 	return Config{
@@ -102,7 +110,7 @@ func defaultConfig() Config {
 		StartupTimeout:  10 * time.Second,
 		ShutdownTimeout: 30 * time.Second,
 		LogLevel:        "info",
-		Engine:          EngineConfig{Connections: 8},
+		Engine:          EngineConfig{Connections: 8, Nice: defaultEngineNice},
 		Cache:           cache.DefaultSizes,
 	}
 }
@@ -124,6 +132,7 @@ func serveFlags(fs *pflag.FlagSet) {
 	fs.String("engine.memory-limit", "", "DuckDB memory limit, e.g. 4GB (engine.memory_limit)")
 	fs.Int("engine.threads", 0, "DuckDB threads (engine.threads)")
 	fs.Int("engine.connections", 0, "pooled DuckDB connections (engine.connections)")
+	fs.Int("engine.nice", 0, "nice value of the threads running DuckDB work, 0-19 (engine.nice)")
 	fs.String("cache-dir", "", "directory for decoded deletion vectors (cache_dir)")
 }
 
@@ -156,6 +165,9 @@ func loadConfig(fs *pflag.FlagSet) (Config, error) {
 	}
 	if len(cfg.Catalogs) == 0 {
 		return cfg, fmt.Errorf("config: no catalogs configured")
+	}
+	if cfg.Engine.Nice < 0 || cfg.Engine.Nice > 19 {
+		return cfg, fmt.Errorf("config: engine.nice must be 0 to 19, not %d", cfg.Engine.Nice)
 	}
 	return cfg, nil
 }

@@ -161,6 +161,7 @@ func serve(ctx context.Context, cfg Config, ready func(net.Addr)) error {
 		MemoryLimit: cfg.Engine.MemoryLimit,
 		Threads:     cfg.Engine.Threads,
 		Connections: cfg.Engine.Connections,
+		Nice:        cfg.Engine.Nice,
 		Setup:       planner.CompatSetup,
 		Logger:      log,
 	})
