@@ -79,6 +79,9 @@ func (c *Catalog) Remapper() *Remapper { return c.remap }
 func (c *Catalog) Close() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.ptr != nil && c.ptr.counter != nil {
+		c.ptr.counter.close()
+	}
 	if c.ptr != nil && c.ptr.db != nil {
 		c.ptr.db.Close()
 	}

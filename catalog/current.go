@@ -32,6 +32,16 @@ type pointerReader struct {
 
 	mu    sync.Mutex
 	reads map[TableRef]*pointerRead // the latest read of each table
+
+	// For SQLite catalogs: the file's change counter (sqlitewatch.go), and each
+	// table's pointer with the counter read before the query that returned it.
+	counter *sqliteCounter
+	known   map[TableRef]knownPointer
+}
+
+type knownPointer struct {
+	loc     string
+	counter uint32
 }
 
 // pointerRead is one catalog query for a table's metadata location. A statement must
@@ -61,6 +71,10 @@ func (c *Catalog) pointers() *pointerReader {
 	db.SetMaxIdleConns(2)
 	c.ptr.db = db
 	c.ptr.reads = map[TableRef]*pointerRead{}
+	if props["sql.driver"] == "sqlite" {
+		c.ptr.counter = newSQLiteCounter(props["uri"])
+		c.ptr.known = map[TableRef]knownPointer{}
+	}
 	ph := func(int) string { return "?" }
 	if props["sql.dialect"] == "postgres" {
 		ph = func(i int) string { return "$" + string(rune('0'+i)) }
@@ -81,7 +95,34 @@ func (c *Catalog) currentLocation(ctx context.Context, ref TableRef) (string, bo
 	if p.err != nil {
 		return "", false
 	}
-	asOf := time.Now()
+	if p.counter != nil {
+		// The counter is read before the statement's start, so every read this
+		// statement may use below queried the catalog after it.
+		if n, ok := p.counter.read(); ok {
+			p.mu.Lock()
+			k, hit := p.known[ref]
+			p.mu.Unlock()
+			if hit && k.counter == n {
+				return k.loc, true
+			}
+			loc, ok := c.sharedRead(ctx, p, ref, time.Now())
+			if ok {
+				p.mu.Lock()
+				if len(p.known) > 10000 {
+					clear(p.known)
+				}
+				p.known[ref] = knownPointer{loc: loc, counter: n}
+				p.mu.Unlock()
+			}
+			return loc, ok
+		}
+	}
+	return c.sharedRead(ctx, p, ref, time.Now())
+}
+
+// sharedRead returns the table's pointer from a catalog read that started at or
+// after asOf: one under way, or a new one.
+func (c *Catalog) sharedRead(ctx context.Context, p *pointerReader, ref TableRef, asOf time.Time) (string, bool) {
 	p.mu.Lock()
 	for {
 		r := p.reads[ref]
