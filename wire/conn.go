@@ -44,16 +44,14 @@ type conn struct {
 
 	ignoreTillSync bool
 	idle           bool  // ReadyForQuery sent, nothing received since
-	pending        int   // bytes buffered since the last flush, approximately
 	writeErr       error // the socket failed: stop producing output
 	fatalSent      bool  // a FATAL went out: the connection ends
 	rowMsg         dataRowMsg
-	// out holds DataRow and CopyData messages encoded in place (pgproto3's Backend
+	// out holds every message after startup, encoded in place (pgproto3's Backend
 	// drops its buffer after every flush, so streaming through it reallocates and
-	// copies the whole output). Messages sent with send go through be and are
-	// written first whenever the two alternate, so the order on the wire holds.
-	out       []byte
-	bePending bool // be holds messages not yet written
+	// copies the whole output), written at ReadyForQuery, PortalSuspended and
+	// whenever flushThreshold bytes have gathered.
+	out []byte
 
 	activeMu     sync.Mutex
 	activeCancel context.CancelCauseFunc // the running statement's, for CancelRequest
@@ -306,27 +304,14 @@ func (c *conn) readyForQuery() {
 }
 
 // send buffers a message; it is written at the next flush.
-func (c *conn) send(m pgproto3.BackendMessage) {
-	if c.writeErr != nil {
-		return
-	}
-	c.writeOut()
-	c.be.Send(m)
-	c.bePending = true
-	c.pending += 64
-	if c.pending >= flushThreshold {
-		c.flush()
-	}
-}
+func (c *conn) send(m pgproto3.BackendMessage) { c.sendStream(m) }
 
-// sendStream encodes a message of a row stream (DataRow, CopyData) straight into
-// c.out, writing it out every flushThreshold bytes.
+// sendStream encodes a message straight into c.out, writing it out every
+// flushThreshold bytes. Every message goes through c.out, so a statement's replies
+// (BindComplete, rows, CommandComplete, ReadyForQuery) leave in one write.
 func (c *conn) sendStream(m pgproto3.BackendMessage) {
 	if c.writeErr != nil {
 		return
-	}
-	if c.bePending {
-		c.flushBackend()
 	}
 	out, err := m.Encode(c.out)
 	if err != nil {
@@ -357,21 +342,11 @@ func (c *conn) writeOut() {
 	}
 }
 
-func (c *conn) flushBackend() {
-	c.bePending = false
-	c.pending = 0
-	if err := c.be.Flush(); err != nil {
-		c.writeErr = err
-		c.cancel(errClientGone)
-	}
-}
-
 func (c *conn) flush() {
 	if c.writeErr != nil {
 		return
 	}
 	c.writeOut()
-	c.flushBackend()
 }
 
 // sendError sends an ErrorResponse for err (severity ERROR unless err says otherwise).
