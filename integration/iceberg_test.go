@@ -609,6 +609,41 @@ func testIsolation(t *testing.T, l *iceLake, iso *table.Table) {
 			t.Fatal(err)
 		}
 	}
+	// The lookup lane serves a pinned snapshot only: once it answers lookups in a
+	// repeatable read transaction, a commit's new row stays invisible there.
+	const lookup = "SELECT id FROM t.iso WHERE id = $1"
+	fp := fingerprint(t, lookup)
+	if _, err := a.Exec(ctx, "BEGIN ISOLATION LEVEL REPEATABLE READ"); err != nil {
+		t.Fatal(err)
+	}
+	lookupIDs := func(id int) []string {
+		t.Helper()
+		return queryText(t, ctx, a, lookup, []any{id})
+	}
+	for deadline := time.Now().Add(60 * time.Second); laneRecordsIn(t, filepath.Join(l.dir, "gateway.log"), fp) == 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("the lookup lane never answered inside the transaction")
+		}
+		if got := lookupIDs(1); len(got) != 1 {
+			t.Fatalf("lookup of id 1: %v", got)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	newID := next
+	add()
+	if got := lookupIDs(newID); len(got) != 0 {
+		t.Errorf("repeatable read: lookup of id %d committed after the snapshot returned %v", newID, got)
+	}
+	if got := lookupIDs(1); len(got) != 1 {
+		t.Errorf("repeatable read: lookup of id 1 returned %v", got)
+	}
+	if _, err := a.Exec(ctx, "COMMIT"); err != nil {
+		t.Fatal(err)
+	}
+	if got := lookupIDs(newID); len(got) != 1 {
+		t.Errorf("after COMMIT: lookup of id %d returned %v, want it", newID, got)
+	}
+
 	// A commit that lands while a query's rows are being read does not change them.
 	rows, err := a.Query(ctx, "SELECT id FROM t.iso ORDER BY id")
 	if err != nil {

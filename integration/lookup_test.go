@@ -186,11 +186,17 @@ func fingerprint(t *testing.T, sql string) string {
 	return fmt.Sprintf("%016x", fp)
 }
 
-// laneRecords counts the gateway's query records of fingerprint fp answered by
-// the lookup lane.
+// laneRecords counts the shared gateway's query records of fingerprint fp answered
+// by the lookup lane.
 func laneRecords(t *testing.T, fp string) int {
 	t.Helper()
-	b, err := os.ReadFile(env.logPath)
+	return laneRecordsIn(t, env.logPath, fp)
+}
+
+// laneRecordsIn counts lane records of fingerprint fp in a gateway log.
+func laneRecordsIn(t *testing.T, logPath, fp string) int {
+	t.Helper()
+	b, err := os.ReadFile(logPath)
 	if err != nil {
 		t.Fatal(err)
 	}
