@@ -66,6 +66,23 @@ func TestLookupLane(t *testing.T) {
 			sql: `SELECT product_id, day, revenue FROM shop.product_kpis
 				WHERE product_id = $1 AND revenue > $2 AND units <> 0%s ORDER BY revenue DESC NULLS LAST, day LIMIT 7`,
 			args: func(r *rand.Rand) []any { return []any{1 + r.Int64N(products), float64(r.IntN(300))} }},
+		{name: "in_list_key", mode: pgx.QueryExecModeCacheStatement,
+			sql: `SELECT product_id, day, units FROM shop.product_kpis
+				WHERE product_id IN ($1, $2, $3, NULL) AND day = $4%s ORDER BY units DESC, product_id`,
+			args: func(r *rand.Rand) []any {
+				from, _ := window(r)
+				return []any{1 + r.Int64N(products), 1 + r.Int64N(products), 1 + r.Int64N(products), from}
+			}},
+		{name: "any_array_param", mode: pgx.QueryExecModeCacheStatement,
+			sql: `SELECT sale_id, product_id, qty FROM shop.sales
+				WHERE sale_id = ANY($1) AND store_id IN (1, 2, 3, 4, 5, 6, 7, 8, 9, 10)%s ORDER BY sale_id DESC`,
+			args: func(r *rand.Rand) []any {
+				ids := make([]int64, 1+r.IntN(20))
+				for i := range ids {
+					ids[i] = 1 + r.Int64N(int64(len(d.sales))*11/10)
+				}
+				return []any{ids}
+			}},
 		{name: "time_travel", mode: pgx.QueryExecModeCacheStatement,
 			sql: `SELECT day, units FROM shop."product_kpis@` + firstKPISnapshot + `"
 				WHERE product_id = $1 AND day >= $2 AND day < $3%s ORDER BY day DESC`,

@@ -26,11 +26,14 @@ type lookupShape struct {
 	offset *pg.Node
 }
 
-// lookupPred is column op arg, arg a constant or a parameter.
+// lookupPred is column op arg, arg a constant or a parameter; or, for op "in",
+// column IN (list) or column = ANY(list), list the items or one array (a parameter or
+// an ARRAY[...] of constants).
 type lookupPred struct {
-	col string
-	op  string // = <> != < <= > >= (flipped, predicates.go, lists them)
-	arg *pg.Node
+	col  string
+	op   string // = <> != < <= > >= (flipped, predicates.go, lists them), in
+	arg  *pg.Node
+	list []*pg.Node
 }
 
 type lookupOrder struct {
@@ -115,6 +118,28 @@ func detectLookup(stmt *pg.Node, scans []*scanRef) *lookupShape {
 			if op == "=" {
 				sh.keys = append(sh.keys, name)
 			}
+		case pg.A_Expr_Kind_AEXPR_IN, pg.A_Expr_Kind_AEXPR_OP_ANY:
+			name, ok := col(a.Lexpr)
+			if !ok || op != "=" || a.Rexpr == nil {
+				return nil // NOT IN, <> ANY, ...
+			}
+			var items []*pg.Node
+			if l := a.Rexpr.GetList(); l != nil && a.Kind == pg.A_Expr_Kind_AEXPR_IN {
+				items = l.Items
+			} else if ae := a.Rexpr.GetAArrayExpr(); ae != nil && a.Kind == pg.A_Expr_Kind_AEXPR_OP_ANY {
+				items = ae.Elements
+			} else if a.Kind == pg.A_Expr_Kind_AEXPR_OP_ANY && a.Rexpr.GetParamRef() != nil {
+				items = []*pg.Node{a.Rexpr} // an array parameter
+			} else {
+				return nil
+			}
+			for _, it := range items {
+				if !constLike(it) {
+					return nil
+				}
+			}
+			sh.preds = append(sh.preds, lookupPred{col: name, op: "in", list: items})
+			sh.keys = append(sh.keys, name)
 		case pg.A_Expr_Kind_AEXPR_BETWEEN:
 			name, ok := col(a.Lexpr)
 			bounds := a.Rexpr.GetList()

@@ -194,7 +194,63 @@ func lookupValue(arg *pg.Node, params []any, oids []uint32, dt arrow.DataType) (
 	if !ok {
 		return lval{}, false
 	}
-	switch k {
+	return convertValue(v, dt)
+}
+
+// lookupValues converts the items of an IN list, or the elements of one array, to
+// the column's kind; NULLs are left out (they equal nothing).
+func lookupValues(items []*pg.Node, params []any, oids []uint32, dt arrow.DataType) ([]lval, bool) {
+	if len(items) == 1 {
+		if p := items[0].GetParamRef(); p != nil {
+			i := int(p.Number) - 1
+			if i < 0 || i >= len(params) || i >= len(oids) || !arrayParamOK(kindOf(dt), oids[i]) {
+				return nil, false
+			}
+			elems, isArray := params[i].([]any)
+			if !isArray {
+				return nil, false
+			}
+			out := make([]lval, 0, len(elems))
+			for _, e := range elems {
+				if e == nil {
+					continue
+				}
+				v, ok := convertValue(e, dt)
+				if !ok {
+					return nil, false
+				}
+				out = append(out, v)
+			}
+			return out, true
+		}
+	}
+	out := make([]lval, 0, len(items))
+	for _, it := range items {
+		if c := it.GetAConst(); c != nil && c.Isnull {
+			continue
+		}
+		v, ok := lookupValue(it, params, oids, dt)
+		if !ok {
+			return nil, false
+		}
+		out = append(out, v)
+	}
+	return out, true
+}
+
+// arrayParamOK is paramOK for an array parameter's elements.
+func arrayParamOK(k valKind, oid uint32) bool {
+	for _, o := range pgArrayOIDs {
+		if o[1] == oid {
+			return paramOK(k, o[0])
+		}
+	}
+	return false
+}
+
+// convertValue converts a folded constant or parameter value to a column's kind.
+func convertValue(v any, dt arrow.DataType) (lval, bool) {
+	switch kindOf(dt) {
 	case kindInt:
 		i, ok := toInt(v)
 		return lval{i: i}, ok
@@ -210,6 +266,7 @@ func lookupValue(arg *pg.Node, params []any, oids []uint32, dt arrow.DataType) (
 		case dateVal:
 			t = x.t
 		case time.Time, string:
+			var ok bool
 			if t, ok = toTime(x); !ok {
 				return lval{}, false
 			}

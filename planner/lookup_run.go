@@ -263,25 +263,34 @@ func (q *queryStmt) evalLookup(rs *rowSet, params []any) (arrow.RecordBatch, boo
 		col arrow.Array
 		op  string
 		v   lval
+		in  []lval // op "in"
 	}
-	var key *lval
+	var keys []lval // the key's values: one for =, any number for IN
+	keyed := false
 	preds := make([]bound, 0, len(sh.preds))
 	for _, p := range sh.preds {
 		j, ok := rs.index[p.col]
 		if !ok || kindOf(rs.cols[j].DataType()) == kindNone {
 			return nil, false
 		}
-		v, ok := lookupValue(p.arg, params, q.paramOIDs, rs.cols[j].DataType())
-		if !ok {
+		b := bound{col: rs.cols[j], op: p.op}
+		if p.op == "in" {
+			if b.in, ok = lookupValues(p.list, params, q.paramOIDs, rs.cols[j].DataType()); !ok {
+				return nil, false
+			}
+		} else if b.v, ok = lookupValue(p.arg, params, q.paramOIDs, rs.cols[j].DataType()); !ok {
 			return nil, false
 		}
-		if j == rs.key && p.op == "=" && key == nil {
-			key = &v
+		if j == rs.key && !keyed && (p.op == "=" || p.op == "in") {
+			keyed, keys = true, b.in
+			if p.op == "=" {
+				keys = []lval{b.v}
+			}
 			continue
 		}
-		preds = append(preds, bound{col: rs.cols[j], op: p.op, v: v})
+		preds = append(preds, b)
 	}
-	if key == nil {
+	if !keyed {
 		return nil, false
 	}
 	order := make([]arrow.Array, len(sh.order))
@@ -315,35 +324,61 @@ func (q *queryStmt) evalLookup(rs *rowSet, params []any) (arrow.RecordBatch, boo
 	}
 
 	kc := rs.cols[rs.key]
-	first := searchRows(0, rs.nonNull, func(i int) bool { return cmpValue(kc, i, *key) >= 0 })
-	last := searchRows(first, rs.nonNull, func(i int) bool { return cmpValue(kc, i, *key) > 0 })
-	for _, p := range preds {
-		if rs.then < 0 || p.col != rs.cols[rs.then] {
-			continue
-		}
-		// Rows of one key are sorted by this column: narrow to the range.
-		switch p.op {
-		case "=", ">=":
-			first = searchRows(first, last, func(i int) bool { return cmpValue(p.col, i, p.v) >= 0 })
-		case ">":
-			first = searchRows(first, last, func(i int) bool { return cmpValue(p.col, i, p.v) > 0 })
-		}
-		switch p.op {
-		case "=", "<=":
-			last = searchRows(first, last, func(i int) bool { return cmpValue(p.col, i, p.v) > 0 })
-		case "<":
-			last = searchRows(first, last, func(i int) bool { return cmpValue(p.col, i, p.v) >= 0 })
-		}
-	}
-	idx := make([]int, 0, last-first)
-rows:
-	for i := first; i < last; i++ {
+	type span struct{ lo, hi int }
+	spans := make([]span, 0, len(keys))
+	for _, key := range keys {
+		first := searchRows(0, rs.nonNull, func(i int) bool { return cmpValue(kc, i, key) >= 0 })
+		last := searchRows(first, rs.nonNull, func(i int) bool { return cmpValue(kc, i, key) > 0 })
 		for _, p := range preds {
-			if p.col.IsNull(i) || !holds(p.op, cmpValue(p.col, i, p.v)) {
-				continue rows
+			if rs.then < 0 || p.col != rs.cols[rs.then] {
+				continue
+			}
+			// Rows of one key are sorted by this column: narrow to the range.
+			switch p.op {
+			case "=", ">=":
+				first = searchRows(first, last, func(i int) bool { return cmpValue(p.col, i, p.v) >= 0 })
+			case ">":
+				first = searchRows(first, last, func(i int) bool { return cmpValue(p.col, i, p.v) > 0 })
+			}
+			switch p.op {
+			case "=", "<=":
+				last = searchRows(first, last, func(i int) bool { return cmpValue(p.col, i, p.v) > 0 })
+			case "<":
+				last = searchRows(first, last, func(i int) bool { return cmpValue(p.col, i, p.v) >= 0 })
 			}
 		}
-		idx = append(idx, i)
+		if first < last {
+			spans = append(spans, span{first, last})
+		}
+	}
+	// Equal keys give the same span: keep each row once, in key order.
+	slices.SortFunc(spans, func(a, b span) int { return a.lo - b.lo })
+	spans = slices.CompactFunc(spans, func(a, b span) bool { return a.lo == b.lo })
+	match := func(p bound, i int) bool {
+		if p.col.IsNull(i) {
+			return false
+		}
+		if p.op != "in" {
+			return holds(p.op, cmpValue(p.col, i, p.v))
+		}
+		for _, v := range p.in {
+			if cmpValue(p.col, i, v) == 0 {
+				return true
+			}
+		}
+		return false
+	}
+	var idx []int
+	for _, sp := range spans {
+	rows:
+		for i := sp.lo; i < sp.hi; i++ {
+			for _, p := range preds {
+				if !match(p, i) {
+					continue rows
+				}
+			}
+			idx = append(idx, i)
+		}
 	}
 	if len(order) > 0 {
 		slices.SortStableFunc(idx, func(a, b int) int {

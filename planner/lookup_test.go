@@ -25,7 +25,14 @@ func TestDetectLookup(t *testing.T) {
 		{sql: "SELECT t.v FROM t WHERE t.id = '5'::bigint AND v <> 1 ORDER BY 1 DESC LIMIT $2 OFFSET 1", cols: []string{"v"}, preds: 2, order: 1},
 		{sql: "SELECT x.v AS w FROM t x WHERE x.id = 1", cols: []string{"v"}, preds: 1},
 		{sql: "SELECT v FROM t WHERE day = $1", cols: []string{"v"}, preds: 1}, // any column's equality
+		{sql: "SELECT v FROM t WHERE id IN (1, $1, NULL) AND day = $2", cols: []string{"v"}, preds: 2},
+		{sql: "SELECT v FROM t WHERE id = ANY($1)", cols: []string{"v"}, preds: 1},
+		{sql: "SELECT v FROM t WHERE id = ANY(ARRAY[1, 2])", cols: []string{"v"}, preds: 1},
 		// Not lookups:
+		{sql: "SELECT v FROM t WHERE id NOT IN (1, 2)"},
+		{sql: "SELECT v FROM t WHERE id <> ALL($1)"},
+		{sql: "SELECT v FROM t WHERE id > ANY($1)"},
+		{sql: "SELECT v FROM t WHERE id IN (SELECT 1)"},
 		{sql: "SELECT v + 1 FROM t WHERE id = 1"},                     // an expression
 		{sql: "SELECT v FROM t WHERE id = 1 OR id = 2"},               // OR
 		{sql: "SELECT v FROM t WHERE id = v"},                         // column = column
@@ -42,7 +49,6 @@ func TestDetectLookup(t *testing.T) {
 		{sql: "SELECT nope FROM t WHERE id = 1"},    // unknown column: DuckDB reports it
 		{sql: "SELECT v FROM t WHERE other.id = 1"}, // another relation's column
 		{sql: "SELECT v FROM t WHERE id = 1 FOR UPDATE"},
-		{sql: "SELECT v FROM t WHERE id IN (1, 2)"},
 		{sql: "SELECT v FROM t WHERE id = (SELECT 1)"},
 	}
 	for _, c := range cases {
