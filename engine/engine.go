@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	duckdb "github.com/duckdb/duckdb-go/v2"
@@ -40,6 +41,8 @@ type Engine struct {
 	all       []*duckdb.Conn
 	log       *zap.Logger
 	nice      int
+	// interactive is when an interactive statement was last answered (unix ns).
+	interactive atomic.Int64
 }
 
 // Open starts DuckDB in memory, sandboxes it and fills the connection pool.

@@ -8,9 +8,9 @@ import (
 	"time"
 )
 
-// TestQueryThreadNice: a query's DuckDB calls run on a thread whose nice value is
-// raised, the calling goroutine's thread keeps its priority, and the thread ends
-// with the query.
+// TestQueryThreadNice: while interactive statements are answered, a query's DuckDB
+// calls run on a thread whose nice value is raised (otherwise in place), the calling
+// goroutine's thread keeps its priority, and the thread ends with the query.
 func TestQueryThreadNice(t *testing.T) {
 	niceOf := func() int {
 		// The raw getpriority system call returns 20 - nice.
@@ -47,10 +47,19 @@ func TestQueryThreadNice(t *testing.T) {
 	}
 	defer e.Close()
 	before := runtime.NumGoroutine()
-	for range 3 {
+	for i := range 4 {
+		interactive := i%2 == 1
+		if interactive {
+			e.MarkInteractive()
+		} else {
+			e.interactive.Store(0)
+		}
 		r, err := e.Query(context.Background(), "SELECT range AS x FROM range(100000) ORDER BY x DESC", nil)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if (r.thread != nil) != interactive {
+			t.Fatalf("interactive traffic %v, query on its own thread %v", interactive, r.thread != nil)
 		}
 		vals := collectInt64(t, r)
 		if len(vals) != 100000 || vals[0] != 99999 || vals[99999] != 0 {

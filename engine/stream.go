@@ -103,7 +103,10 @@ func (e *Engine) start(ctx context.Context, conn *duckdb.Conn, query string, par
 		}
 	}
 	raw := connHandle(conn)
-	thread := newQueryThread(e.nice)
+	var thread *queryThread
+	if e.yieldNow() {
+		thread = newQueryThread(e.nice)
+	}
 	var pending bindings.PendingResult
 	if bindings.PendingPreparedStreaming(*stmtHandle(stmt), &pending) == bindings.StateError {
 		msg := bindings.PendingError(pending)
@@ -163,6 +166,9 @@ func (r *Rows) Next(ctx context.Context) (arrow.RecordBatch, error) {
 		if err := ctx.Err(); err != nil {
 			r.Close()
 			return nil, context.Cause(ctx)
+		}
+		if r.thread == nil && r.e.yieldNow() {
+			r.thread = newQueryThread(r.e.nice)
 		}
 		var chunk bindings.DataChunk
 		interruptible(ctx, r.raw, func() { r.thread.run(func() { chunk = bindings.FetchChunk(r.res) }) })

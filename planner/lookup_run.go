@@ -243,6 +243,7 @@ func (q *queryStmt) runLookup(ctx context.Context, params []any, loaded map[stri
 	if !ok {
 		return nil
 	}
+	q.s.g.engine.MarkInteractive() // heavy DuckDB work now yields to lookups (engine.nice)
 	return &wire.Result{Tag: "SELECT", Fields: q.runFields(batch.Schema()), Rows: &batchRows{batch: batch, n: batch.NumRows(), done: done}}
 }
 
