@@ -189,6 +189,10 @@ func lookupValue(arg *pg.Node, params []any, oids []uint32, dt arrow.DataType) (
 		if i < 0 || i >= len(oids) || !paramOK(k, oids[i]) {
 			return lval{}, false
 		}
+	} else if k == kindTimestampTz {
+		// A constant without a zone is in the session's TimeZone, which constant
+		// folding does not apply; parameters arrive as instants.
+		return lval{}, false
 	}
 	v, ok := constant(arg, params)
 	if !ok {
