@@ -66,7 +66,7 @@ var demoQueries = []diffQuery{
 		FROM shop.products ORDER BY cat DESC, product_id`, orderBy: []int{1, 0}},
 	{name: "nulls_order_explicit", sql: `SELECT product_id, CASE WHEN product_id % 4 = 0 THEN NULL ELSE price END AS p
 		FROM shop.products ORDER BY p ASC NULLS FIRST, product_id DESC`, orderBy: []int{1, 0}},
-	{name: "nulls_predicates", types: map[int]uint32{7: avgNumeric}, sql: `SELECT count(*) AS all_rows, count(x) AS non_null, count(DISTINCT x) AS distinct_x,
+	{name: "nulls_predicates", sql: `SELECT count(*) AS all_rows, count(x) AS non_null, count(DISTINCT x) AS distinct_x,
 		sum(CASE WHEN x IS DISTINCT FROM 2 THEN 1 ELSE 0 END) AS distinct_from_2,
 		sum(CASE WHEN x IS NOT DISTINCT FROM NULL THEN 1 ELSE 0 END) AS null_count,
 		sum(coalesce(x, 100)) AS coalesced, max(x) AS mx, avg(x) AS av
@@ -76,13 +76,16 @@ var demoQueries = []diffQuery{
 	{name: "sum_nested", types: map[int]uint32{1: sumInt}, sql: `SELECT store_id, sum(qty) + 1 AS units_plus_one, sum(qty) AS units
 		FROM shop.sales GROUP BY store_id`},
 	// Numeric precision.
-	{name: "numeric_sums", types: map[int]uint32{2: avgNumeric, 6: avgNumeric}, sql: `SELECT category, sum(price) AS total, round(avg(price), 2) AS avg2, min(price) AS lo, max(price) AS hi,
+	{name: "numeric_sums", sql: `SELECT category, sum(price) AS total, round(avg(price), 2) AS avg2, min(price) AS lo, max(price) AS hi,
 		sum(price * 3) AS triple, round(sum(price) / count(*), 4) AS mean4
 		FROM shop.products GROUP BY category`},
-	{name: "numeric_division", types: map[int]uint32{2: avgNumeric, 5: avgNumeric}, sql: `SELECT product_id, price, price / 3 AS third, price * 1.075 AS taxed, round(price * 1.075, 2) AS taxed2,
+	{name: "numeric_division", types: map[int]uint32{2: rowDivision, 5: rowDivision}, sql: `SELECT product_id, price, price / 3 AS third, price * 1.075 AS taxed, round(price * 1.075, 2) AS taxed2,
 		trunc(price / 7, 3) AS t3, price::int AS whole, ceil(price) AS c, floor(price) AS f
 		FROM shop.products`},
-	{name: "numeric_avg", types: map[int]uint32{1: avgNumeric}, sql: `SELECT category, avg(price) AS avg_price FROM shop.products GROUP BY category`},
+	{name: "numeric_group_division", sql: `SELECT category, sum(price) / 3 AS third, sum(price) / count(*) AS mean,
+		100.00 * sum(CASE WHEN active THEN price ELSE 0 END) / sum(price) AS active_pct, avg(price) AS a, avg(product_id) AS aid,
+		1.0 / 3 AS c FROM shop.products GROUP BY category ORDER BY mean DESC, category`, orderBy: []int{2, 0}},
+	{name: "numeric_avg", sql: `SELECT category, avg(price) AS avg_price FROM shop.products GROUP BY category`},
 	{name: "integer_division_modulo", sql: `SELECT qty, qty / 2 AS half, qty % 3 AS m3, -qty / 2 AS neg_half, -qty % 3 AS neg_m3,
 		div(qty * 7, 3) AS d, mod(qty * 7, 3) AS m, qty::float8 / 4 AS fq, count(*) AS n
 		FROM shop.sales GROUP BY qty`},
@@ -110,11 +113,8 @@ var demoQueries = []diffQuery{
 		FROM shop.sales WHERE ts >= '2025-03-09 08:00' AND ts < '2025-03-09 11:00' OR ts >= '2025-11-02 08:00' AND ts < '2025-11-02 11:00'`},
 	{name: "timestamptz_compare", sql: `SELECT count(*) AS n FROM shop.sales
 		WHERE ts AT TIME ZONE 'UTC' >= timestamptz '2025-11-02 05:00:00+00' AND ts AT TIME ZONE 'UTC' < timestamptz '2025-11-03 00:00:00-05'`},
-	{name: "known_timestamptz_session_zone", sql: `SELECT timestamp '2025-03-09 08:20:00'::timestamptz AS local_tz,
-		date_trunc('day', timestamptz '2025-03-09 08:20:00-04') AS day_tz, extract(hour FROM timestamptz '2025-03-09 08:20:00-04') AS hr`,
-		known: "DuckDB computes timestamptz in UTC, not in the session TimeZone (its configuration is locked): " +
-			"timestamp::timestamptz, date_trunc and extract on timestamptz; output is shown in the session zone",
-		lgRows: [][]string{{"2025-03-09 04:20:00-04", "2025-03-08 19:00:00-05", "12"}}},
+	{name: "timestamptz_session_zone", sql: `SELECT timestamp '2025-03-09 08:20:00'::timestamptz AS local_tz,
+		date_trunc('day', timestamptz '2025-03-09 08:20:00-04') AS day_tz, extract(hour FROM timestamptz '2025-03-09 08:20:00-04') AS hr`},
 	{name: "extract_fractions", sql: `SELECT sale_id, extract(second FROM ts) AS sec, extract(milliseconds FROM ts) AS ms,
 		extract(microseconds FROM ts) AS us, extract(epoch FROM ts) AS ep, date_part('second', ts) AS dp_sec,
 		date_part('epoch', ts) AS dp_ep, date_part('dow', ts) AS dp_dow, extract(isodow FROM ts) AS isodow,
@@ -126,7 +126,7 @@ var demoQueries = []diffQuery{
 	{name: "to_char", sql: `SELECT sale_id, to_char(ts, 'YYYY-MM-DD HH24:MI:SS') AS t1, to_char(ts, 'Dy DD Mon YYYY') AS t2
 		FROM shop.sales WHERE ts >= '2025-12-31 20:00'`},
 	// Date arithmetic.
-	{name: "date_arithmetic", types: map[int]uint32{4: dateMinusDate}, sql: `SELECT store_id, opened, opened + 7 AS plus7, opened - 30 AS minus30,
+	{name: "date_arithmetic", sql: `SELECT store_id, opened, opened + 7 AS plus7, opened - 30 AS minus30,
 		date '2026-01-01' - opened AS days_open, opened + interval '1 month' AS plus_month,
 		opened + interval '1 day 2 hours' AS plus_dh, (opened - interval '1 year')::date AS minus_year
 		FROM shop.stores`},
@@ -136,12 +136,11 @@ var demoQueries = []diffQuery{
 	{name: "justify", sql: `SELECT store_id, justify_days(interval '65 days' + store_id * interval '1 day') AS jd,
 		justify_hours(interval '50 hours 10 minutes 3.5 seconds' + store_id * interval '7 hours') AS jh,
 		justify_days(-store_id * interval '13 days') AS neg FROM shop.stores`},
-	{name: "known_date_trunc_date", sql: `SELECT date_trunc('month', date '2024-03-15') AS m`,
-		known:  "PostgreSQL truncates a date as timestamptz (in the session zone), DuckDB as timestamp",
-		lgRows: [][]string{{"2024-03-01 00:00:00"}}},
+	{name: "date_trunc_date", sql: `SELECT date_trunc('month', date '2024-03-15') AS m, date_trunc('week', opened) AS wk,
+		date_trunc('year', opened) AS yr FROM shop.stores`},
 	{name: "known_upper_sharp_s", sql: `SELECT upper('straße') AS up`,
 		known: "DuckDB upper-cases ß to ẞ (U+1E9E), PostgreSQL keeps ß", lgRows: [][]string{{"STRAẞE"}}},
-	{name: "interval_arithmetic", types: map[int]uint32{2: dateMinusDate}, sql: `SELECT product_id, max(ts) - min(ts) AS span, max(day_n) - min(day_n) AS day_span
+	{name: "interval_arithmetic", sql: `SELECT product_id, max(ts) - min(ts) AS span, max(day_n) - min(day_n) AS day_span
 		FROM (SELECT product_id, ts, ts::date AS day_n FROM shop.sales WHERE store_id = 4) s GROUP BY product_id`},
 	// CASE, DISTINCT ON, LIMIT/OFFSET.
 	{name: "case_buckets", sql: `SELECT CASE WHEN qty >= 5 THEN 'bulk' WHEN qty >= 2 THEN 'multi' ELSE 'single' END AS bucket,
@@ -162,4 +161,55 @@ var demoQueries = []diffQuery{
 	{name: "filter_clause", sql: `SELECT store_id, count(*) FILTER (WHERE qty > 3) AS big, sum(amount) FILTER (WHERE extract(month FROM ts) = 12) AS december,
 		count(DISTINCT product_id) FILTER (WHERE qty = 1) AS singles, bool_and(qty > 0) AS all_pos
 		FROM shop.sales GROUP BY store_id`},
+	// Session time zones: timestamptz computed in the session's TimeZone (with
+	// DST gaps and overlaps, half-hour and fixed offsets), as PostgreSQL does.
+	// The sales lie between 08:00 and 22:00: shifted by some hours they cross the
+	// DST changes of New York (2025-03-09 07:00 UTC, 2025-11-02 06:00 UTC).
+	{name: "zone_ny_casts", zone: "America/New_York", sql: `SELECT sale_id, w::timestamptz AS as_local, u::timestamp AS wall,
+		u::date AS day, u::time AS tod, u::text AS txt, w::date::timestamptz AS midnight, extract(epoch FROM w::timestamptz) AS ep
+		FROM (SELECT sale_id, ts - interval '6 hours 30 minutes' AS w, (ts - interval '3 hours') AT TIME ZONE 'UTC' AS u FROM shop.sales
+			WHERE ts >= '2025-03-09 08:00' AND ts < '2025-03-09 12:00' OR ts >= '2025-11-02 08:00' AND ts < '2025-11-02 12:00') s`},
+	{name: "zone_ny_trunc_extract", zone: "America/New_York", sql: `SELECT date_trunc('day', u) AS d, date_trunc('hour', u) AS h,
+		extract(hour FROM u) AS hr, extract(dow FROM u) AS dow, date_part('day', u) AS dd, to_char(u, 'YYYY-MM-DD HH24:MI') AS tc,
+		date_trunc('month', u) AS mo, count(*) AS n
+		FROM (SELECT (ts - interval '3 hours') AT TIME ZONE 'UTC' AS u FROM shop.sales
+			WHERE ts >= '2025-03-09 08:00' AND ts < '2025-03-09 12:00' OR ts >= '2025-11-02 08:00' AND ts < '2025-11-02 12:00') s
+		GROUP BY 1, 2, 3, 4, 5, 6, 7`},
+	{name: "zone_ny_interval", zone: "America/New_York", sql: `SELECT sale_id, u + interval '1 day' AS plus_day, u + interval '24 hours' AS plus_24h,
+		u - interval '1 month' AS minus_month, interval '1 month 1 day 1 hour' + u AS plus_mdh, u - interval '1 day' AS minus_day
+		FROM (SELECT sale_id, (ts - interval '3 hours') AT TIME ZONE 'UTC' AS u FROM shop.sales
+			WHERE ts >= '2025-03-08 08:00' AND ts < '2025-03-08 12:00' OR ts >= '2025-11-01 08:00' AND ts < '2025-11-02 12:00') s`},
+	{name: "zone_ny_compare", zone: "America/New_York", sql: `SELECT count(*) AS n,
+		count(*) FILTER (WHERE u < '2025-03-09 03:00') AS before_3_local,
+		count(*) FILTER (WHERE u >= date '2025-03-09') AS since_day,
+		count(*) FILTER (WHERE u BETWEEN timestamp '2025-03-09 01:00' AND '2025-03-09 04:00') AS btw,
+		count(*) FILTER (WHERE w::timestamptz = u) AS same
+		FROM (SELECT ts - interval '6 hours 30 minutes' AS w, (ts - interval '3 hours') AT TIME ZONE 'UTC' AS u FROM shop.sales
+			WHERE ts >= '2025-03-08' AND ts < '2025-03-11') s`},
+	{name: "zone_ny_age_text", zone: "America/New_York", sql: `SELECT sale_id, age(u, timestamptz '2025-03-08 00:00') AS ag,
+		u::text AS t, 'at ' || u AS c, u - timestamptz '2025-03-08 00:00' AS diff
+		FROM (SELECT sale_id, (ts - interval '3 hours') AT TIME ZONE 'UTC' AS u FROM shop.sales
+			WHERE ts >= '2025-03-09 08:00' AND ts < '2025-03-09 12:00') s`},
+	{name: "zone_kolkata", zone: "Asia/Kolkata", sql: `SELECT (ts AT TIME ZONE 'UTC')::date AS local_day, date_trunc('hour', ts AT TIME ZONE 'UTC') AS h,
+		extract(minute FROM date_trunc('hour', ts AT TIME ZONE 'UTC')) AS mi, min(ts::timestamptz) AS first_local, count(*) AS n
+		FROM shop.sales WHERE ts >= '2025-06-01 17:00' AND ts < '2025-06-02 08:00' GROUP BY 1, 2`},
+	{name: "zone_posix_offset", zone: "UTC+3", sql: `SELECT sale_id, ts::timestamptz AS l, date_trunc('day', u) AS d,
+		extract(hour FROM u) AS hr, u + interval '1 month' AS m, u::date AS dd
+		FROM (SELECT sale_id, ts, (ts + interval '6 hours') AT TIME ZONE 'UTC' AS u FROM shop.sales
+			WHERE ts >= '2025-01-31 18:00' AND ts < '2025-02-01 06:00') s`},
+	{name: "zone_half_hour_offset", zone: "+05:30", sql: `SELECT sale_id, ts::timestamptz AS l, date_trunc('hour', ts AT TIME ZONE 'UTC') AS h,
+		date_trunc('day', ts AT TIME ZONE 'UTC') AS d, to_char(ts AT TIME ZONE 'UTC', 'HH24:MI') AS hm, (ts AT TIME ZONE 'UTC') - interval '1 month' AS m
+		FROM shop.sales WHERE ts >= '2025-03-31 00:00' AND ts < '2025-03-31 12:00'`},
+	{name: "zone_berlin_weeks", zone: "Europe/Berlin", sql: `SELECT date_trunc('week', ts::timestamptz) AS wk, date_trunc('month', ts::timestamptz) AS mo,
+		date_trunc('day', date '2025-03-30') AS dst_day, count(*) AS n
+		FROM shop.sales WHERE ts >= '2025-03-20' AND ts < '2025-04-10' GROUP BY 1, 2`},
+	{name: "zone_current_date", zone: "Pacific/Pago_Pago", sql: `SELECT current_date - (now() AT TIME ZONE 'UTC')::date AS shift,
+		localtimestamp = now() AT TIME ZONE 'Pacific/Pago_Pago' AS same_local, current_date = (now() AT TIME ZONE 'Pacific/Pago_Pago')::date AS same_day`},
+	{name: "known_generate_series_timestamptz", zone: "America/New_York",
+		sql:    `SELECT g FROM generate_series(timestamptz '2025-03-08 00:00', timestamptz '2025-03-10 00:00', interval '1 day') g`,
+		known:  "generate_series over timestamptz steps days in UTC (DuckDB), not in the session TimeZone",
+		lgRows: [][]string{{"2025-03-08 00:00:00-05"}, {"2025-03-09 00:00:00-05"}}},
+	{name: "known_quotient_in_arithmetic", sql: `SELECT avg(price) * 2 AS x FROM shop.products WHERE product_id <= 4`,
+		known:  "a numeric quotient inside further arithmetic carries 20 decimals, not its own scale (same value)",
+		lgRows: [][]string{{"47.71000000000000000000"}}},
 }

@@ -59,6 +59,7 @@ func (s *Session) newQuery(ctx context.Context, raw *pg.RawStmt, text string, pa
 	collectConjuncts(raw.Stmt, scans)
 	lookup := detectLookup(raw.Stmt, scans)
 	nameResultColumns(raw.Stmt)
+	rewriteTimeZones(raw.Stmt, scans)
 	rewriteSemantics(raw.Stmt)
 	rewriteCompat(raw.Stmt)
 	deparse := func(stmt *pg.Node) (string, error) {
@@ -142,6 +143,7 @@ func fieldsFor(schema *arrow.Schema) []wire.Field {
 	out := make([]wire.Field, schema.NumFields())
 	for i, f := range schema.Fields() {
 		out[i] = wire.FieldForArrow(clientName(f.Name), f.Type)
+		markNumericText(&out[i], f.Name) // numeric_semantics.go
 	}
 	return out
 }
@@ -177,7 +179,7 @@ func (q *queryStmt) Close() {}
 // current metadata), picks the version each reference reads, prunes with the bound
 // parameter values and returns the SQL that reads exactly the kept files.
 func (q *queryStmt) plan(ctx context.Context, params []any, loaded map[string]*table.Table) (string, []*pushdown.ScanSpec, error) {
-	sql := q.template
+	sql := q.s.zonedSQL(q.template) // the TimeZone in force now (tzrewrite.go)
 	specs := make([]*pushdown.ScanSpec, len(q.scans))
 	for i, r := range q.scans {
 		t, err := q.s.loadTable(ctx, loaded, r.cat, r.ref)

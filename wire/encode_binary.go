@@ -255,6 +255,19 @@ func numericBinary(t arrow.DataType) encoderMaker {
 				return appendNumericBinary(dst, false, strconv.AppendUint(scratch[:0], v[i], 10), 0)
 			}
 		}
+	case arrow.STRING, arrow.LARGE_STRING, arrow.STRING_VIEW:
+		// numeric text the planner computed (exact quotients, each with its own scale)
+		return func(a arrow.Array) appendFunc {
+			v := a.(interface{ Value(int) string })
+			var digits [80]byte
+			return func(dst []byte, i int) []byte {
+				neg, d, scale, ok := splitDecimalText(v.Value(i), digits[:0])
+				if !ok {
+					return appendNumericSpecial(dst, numericNaN)
+				}
+				return appendNumericBinary(dst, neg, d, scale)
+			}
+		}
 	case arrow.FLOAT32, arrow.FLOAT64:
 		single := t.ID() == arrow.FLOAT32
 		return func(a arrow.Array) appendFunc {

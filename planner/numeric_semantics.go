@@ -1,0 +1,175 @@
+package planner
+
+import (
+	"slices"
+	"strings"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/lakegate/lakegate/wire"
+)
+
+// PostgreSQL divides numerics (numeric / numeric, numeric / integer, and avg of
+// integers and numerics, which is sum / count) exactly, rounding half away from
+// zero at a scale it picks per value (select_div_scale in numeric.c): enough for
+// 16 significant digits, at least the operands' scales. DuckDB answers a double.
+// lakegate computes PostgreSQL's quotient with 128-bit integers in DuckDB and
+// renders it as PostgreSQL's text, so every row carries its own scale:
+//
+//   - a result column that is such a quotient is sent as that text, described as
+//     numeric (its name carries numericTextMarker until fieldsFor reads it);
+//   - inside an expression the quotient continues as DECIMAL(38,20).
+//
+// Only quotients computed once per group (avg, sums divided by counts, constants)
+// are rewritten: see oncePerGroup. A quotient of 10^18 or more inside an
+// expression, or a dividend that overflows 128 bits when scaled, is an error
+// instead of a wrong value.
+
+// numericTextMarker ends the engine name of a result column holding numeric text.
+// It begins with dupMarker, so clientName removes it.
+const numericTextMarker = dupMarker + "numeric"
+
+// numericDivFunc computes PostgreSQL's numeric quotient text of two DuckDB
+// DECIMAL or integer values.
+const numericDivFunc = "lakegate_numeric_div"
+
+// numericSetup defines lakegate_numeric_div. A value's unscaled integer and scale
+// are read from its text, which DuckDB writes with exactly the type's scale. The
+// steps pass structs through one-element lists: DuckDB expands macros inline, and
+// a value used several times in nested macros would multiply the expression.
+var numericSetup = []string{
+	`CREATE MACRO lakegate_pow10(k) AS CAST('1' || repeat('0', CAST(k AS INTEGER)) AS HUGEINT)`,
+	// unscaled value, scale and significant digits of a value's text
+	`CREATE MACRO lakegate_num_parts(t) AS struct_pack(u := CAST(replace(t, '.', '') AS HUGEINT),
+		s := CASE WHEN strpos(t, '.') > 0 THEN length(t) - strpos(t, '.') ELSE 0 END,
+		d := ltrim(replace(replace(t, '-', ''), '.', ''), '0'))`,
+	// weight w in base 10000 (PostgreSQL's NBASE) and the number k of decimal
+	// digits in the first base-10000 digit
+	`CREATE MACRO lakegate_num_nbase(p) AS struct_pack(u := p.u, s := p.s, d := p.d,
+		w := CAST(floor(CAST(length(p.d) - 1 - p.s AS DOUBLE) / 4) AS INTEGER), k := ((length(p.d) - 1 - p.s) % 4 + 4) % 4 + 1)`,
+	`CREATE MACRO lakegate_num_first(p) AS CASE WHEN p.d = '' THEN 0 ELSE CAST(rpad(p.d, CAST(p.k AS INTEGER), '0') AS INTEGER) END`,
+	// select_div_scale
+	`CREATE MACRO lakegate_div_scale(a, b) AS struct_pack(u1 := a.u, s1 := a.s, u2 := b.u, s2 := b.s,
+		r := least(1000, greatest(0, a.s, b.s, 16 - 4 * (CASE WHEN a.d = '' THEN 0 ELSE a.w END - CASE WHEN b.d = '' THEN 0 ELSE b.w END
+		- CASE WHEN lakegate_num_first(a) <= lakegate_num_first(b) THEN 1 ELSE 0 END))))`,
+	`CREATE MACRO lakegate_div_round(n, d) AS CASE WHEN (n < 0) <> (d < 0) THEN -1 ELSE 1 END * ((2 * abs(n) + abs(d)) // (2 * abs(d)))`,
+	`CREATE MACRO lakegate_div_q(v) AS struct_pack(r := v.r, q := CASE WHEN v.r - v.s1 + v.s2 >= 0
+		THEN lakegate_div_round(v.u1 * lakegate_pow10(v.r - v.s1 + v.s2), v.u2)
+		ELSE lakegate_div_round(v.u1, v.u2 * lakegate_pow10(v.s1 - v.s2 - v.r)) END)`,
+	`CREATE MACRO lakegate_div_text(v) AS CASE WHEN v.r = 0 THEN CAST(v.q AS VARCHAR)
+		ELSE CASE WHEN v.q < 0 THEN '-' ELSE '' END || CAST(abs(v.q) // lakegate_pow10(v.r) AS VARCHAR) || '.'
+		|| lpad(CAST(abs(v.q) % lakegate_pow10(v.r) AS VARCHAR), CAST(v.r AS INTEGER), '0') END`,
+	`CREATE MACRO lakegate_numeric_div(a, b) AS CASE WHEN a IS NULL OR b IS NULL THEN NULL
+		WHEN b = 0 THEN error('division by zero') ELSE
+		list_transform(list_transform(list_transform(list_transform(
+			[struct_pack(a := CAST(a AS VARCHAR), b := CAST(b AS VARCHAR))],
+			v -> struct_pack(a := lakegate_num_parts(v.a), b := lakegate_num_parts(v.b))),
+			v -> lakegate_div_scale(lakegate_num_nbase(v.a), lakegate_num_nbase(v.b))),
+			v -> lakegate_div_q(v)),
+			v -> lakegate_div_text(v))[1] END`,
+}
+
+func init() { CompatSetup = append(CompatSetup, numericSetup...) }
+
+// exactNumeric reports whether PostgreSQL divides values of these types as numerics.
+func exactNumeric(l, r string) bool {
+	ok := func(t string) bool { return t == "numeric" || t == "int2" || t == "int4" || t == "int8" }
+	return ok(l) && ok(r) && (l == "numeric" || r == "numeric")
+}
+
+// aggregateFuncs are the aggregates whose result oncePerGroup accepts.
+var aggregateFuncs = map[string]bool{"sum": true, "count": true, "avg": true, "min": true, "max": true}
+
+// oncePerGroup reports whether an expression is evaluated once per group or per
+// statement: constants and aggregates, no column outside an aggregate. Exact
+// division costs tens of microseconds a value, too much for every row of a scan,
+// so row-level numeric division keeps DuckDB's double.
+func oncePerGroup(n *pg.Node) bool {
+	ok := true
+	walk(n, func(m protoreflect.Message) bool {
+		switch x := m.Interface().(type) {
+		case *pg.ColumnRef, *pg.SubLink, *pg.ParamRef:
+			ok = false
+		case *pg.FuncCall:
+			fn := names(x.Funcname)
+			if x.Over == nil && len(fn) == 1 && aggregateFuncs[strings.ToLower(fn[0])] {
+				return false
+			}
+		}
+		return ok
+	})
+	return ok
+}
+
+// numericQuotient is PostgreSQL's quotient of a and b as a DECIMAL(38,20) for use
+// inside expressions; numericText takes the text back out for a result column.
+func numericQuotient(a, b *pg.Node) *pg.Node {
+	return castTypmod(&pg.Node{Node: call(numericDivFunc, a, b)}, "numeric", 38, 20)
+}
+
+// quotientText returns the text form of a numericQuotient node, or nil.
+func quotientText(n *pg.Node) *pg.Node {
+	tc := n.GetTypeCast()
+	if tc == nil {
+		return nil
+	}
+	if fc := tc.Arg.GetFuncCall(); fc != nil && len(fc.Funcname) == 1 && strVal(fc.Funcname[0]) == numericDivFunc {
+		return tc.Arg
+	}
+	return nil
+}
+
+// avgQuotient rewrites avg(x) of integers or numerics as sum(x) / count(x).
+func avgQuotient(fc *pg.FuncCall) *pg.Node {
+	agg := func(name string) *pg.Node {
+		return &pg.Node{Node: &pg.Node_FuncCall{FuncCall: &pg.FuncCall{Funcname: []*pg.Node{pg.MakeStrNode(name)},
+			Args: fc.Args, AggDistinct: fc.AggDistinct, AggFilter: fc.AggFilter, Funcformat: fc.Funcformat}}}
+	}
+	return numericQuotient(agg("sum"), agg("count"))
+}
+
+// numericResultColumns sends the quotients that are whole result columns of the
+// outermost SELECT as PostgreSQL's text. ORDER BY items naming such a column
+// order by the quotient itself; columns the statement groups by, and statements
+// with DISTINCT, keep the DECIMAL.
+func numericResultColumns(sel *pg.SelectStmt) {
+	if sel == nil || sel.Op != pg.SetOperation_SETOP_NONE || len(sel.DistinctClause) > 0 {
+		return
+	}
+	refersTo := func(n *pg.Node, i int, name string) bool {
+		if cr := n.GetColumnRef(); cr != nil && len(cr.Fields) == 1 {
+			return strVal(cr.Fields[0]) == name
+		}
+		c := n.GetAConst()
+		return c != nil && c.GetIval() != nil && int(c.GetIval().Ival) == i+1
+	}
+	for i, t := range sel.TargetList {
+		rt := t.GetResTarget()
+		if rt == nil || rt.Val == nil || rt.Name == "" || slices.ContainsFunc(sel.GroupClause, func(g *pg.Node) bool {
+			return refersTo(g, i, rt.Name)
+		}) {
+			continue
+		}
+		text := quotientText(rt.Val)
+		if text == nil {
+			continue
+		}
+		for _, o := range sel.SortClause {
+			if sb := o.GetSortBy(); sb != nil && refersTo(sb.Node, i, rt.Name) {
+				sb.Node = proto.Clone(rt.Val).(*pg.Node)
+			}
+		}
+		rt.Val = text
+		rt.Name += numericTextMarker
+	}
+}
+
+// markNumericText describes a result column holding numeric text as numeric.
+func markNumericText(f *wire.Field, engineName string) {
+	if strings.HasSuffix(engineName, numericTextMarker) && f.TypeOID == wire.OIDText {
+		f.TypeOID, f.TypeSize, f.TypeMod = wire.OIDNumeric, -1, -1
+	}
+}
