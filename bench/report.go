@@ -96,7 +96,7 @@ func (r *Report) Write(w io.Writer) {
 	var targets []string
 	if len(r.TPCH) > 0 {
 		p("")
-		p("## 1. TPC-H, median of %d runs after one warm-up (ms)", r.Runs)
+		p("## 1. TPC-H, median of %d runs after one warm-up, interleaved across the systems (ms)", r.Runs)
 		p("")
 		p("lakegate: pgx over the PostgreSQL protocol to the gateway (Iceberg planning and pruning, DuckDB). "+
 			"duckdb-direct: the same SQL on DuckDB in the benchmark process over read_parquet views of the same %d data files. "+

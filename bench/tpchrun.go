@@ -135,8 +135,11 @@ type TPCHOptions struct {
 }
 
 // RunTPCH runs each query on the gateway, on DuckDB directly and on
-// PostgreSQL, one warm-up then opts.Runs timed runs each, interleaving the
-// systems query by query, and returns the medians.
+// PostgreSQL: one warm-up per system, then opts.Runs rounds of one timed run
+// per system, the systems' order rotated each round, and returns the medians.
+// The machine may be shared: interleaving run by run spreads a burst of other
+// work over all systems instead of one system's block of runs, so the ratios
+// of one query compare like with like.
 func RunTPCH(ctx context.Context, systems map[string]Runner, order []string, opts TPCHOptions) []QueryResult {
 	qs := opts.Queries
 	if len(qs) == 0 {
@@ -148,33 +151,49 @@ func RunTPCH(ctx context.Context, systems map[string]Runner, order []string, opt
 	for _, q := range qs {
 		sql := tpch.Queries[q-1]
 		res := QueryResult{Query: q, Timings: map[string]Timing{}}
+		timings := map[string]*Timing{}
+		runs := map[string][]time.Duration{}
 		for _, name := range order {
-			r := systems[name]
-			var ds []time.Duration
-			var t Timing
-			for i := 0; i <= opts.Runs; i++ {
-				qctx, cancel := context.WithTimeout(ctx, opts.Timeout)
-				start := time.Now()
-				n, err := r.run(qctx, sql)
-				d := time.Since(start)
-				timedOut := qctx.Err() != nil
-				cancel()
-				if err != nil {
-					if timedOut {
-						err = fmt.Errorf("timeout after %s: %w", opts.Timeout, err)
-					}
-					t.Err = firstLine(err.Error())
-					break
+			timings[name] = &Timing{}
+		}
+		once := func(name string) (time.Duration, bool) {
+			t := timings[name]
+			if t.Err != "" {
+				return 0, false
+			}
+			qctx, cancel := context.WithTimeout(ctx, opts.Timeout)
+			start := time.Now()
+			n, err := systems[name].run(qctx, sql)
+			d := time.Since(start)
+			timedOut := qctx.Err() != nil
+			cancel()
+			if err != nil {
+				if timedOut {
+					err = fmt.Errorf("timeout after %s: %w", opts.Timeout, err)
 				}
-				t.Rows = n
-				if i > 0 {
-					ds = append(ds, d)
+				t.Err = firstLine(err.Error())
+				return 0, false
+			}
+			t.Rows = n
+			return d, true
+		}
+		for _, name := range order { // warm-up
+			once(name)
+		}
+		for i := range opts.Runs {
+			for j := range order {
+				name := order[(i+j)%len(order)]
+				if d, ok := once(name); ok {
+					runs[name] = append(runs[name], d)
 				}
 			}
+		}
+		for _, name := range order {
+			t := timings[name]
 			if t.Err == "" {
-				t.Median = median(ds)
+				t.Median = median(runs[name])
 			}
-			res.Timings[name] = t
+			res.Timings[name] = *t
 		}
 		opts.Logf("Q%-2d %s", q, res.summary(order))
 		out = append(out, res)

@@ -1,12 +1,14 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -369,5 +371,125 @@ func TestNullOrderIsPostgres(t *testing.T) {
 			}
 			r.Close()
 		}
+	}
+}
+
+func TestParseBytes(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want int64
+		ok   bool
+	}{
+		{"8GB", 8e9, true}, {"512 MiB", 512 << 20, true}, {"1.5GB", 1.5e9, true}, {"2gib", 2 << 30, true},
+		{"1000", 1000, true}, {"80%", 0, false}, {"-1", 0, false}, {"", 0, false}, {"GB", 0, false}, {"3 parsecs", 0, false},
+	} {
+		got, ok := parseBytes(c.in)
+		if got != c.want || ok != c.ok {
+			t.Errorf("parseBytes(%q) = %d, %v; want %d, %v", c.in, got, ok, c.want, c.ok)
+		}
+	}
+}
+
+// TestServerSettings checks the settings Open gives DuckDB beyond the sandbox: no
+// validation of cached file contents (Iceberg files are immutable), no insertion
+// order without ORDER BY, and a block allocator of a quarter of the memory limit
+// unless configured.
+func TestServerSettings(t *testing.T) {
+	ctx := context.Background()
+	for _, c := range []struct {
+		cfg  Config
+		want string
+	}{
+		{Config{MemoryLimit: "1GiB"}, "256.0 MiB"},
+		{Config{MemoryLimit: "1GiB", BlockAllocatorMemory: "64MiB"}, "64.0 MiB"},
+		{Config{MemoryLimit: "1GiB", BlockAllocatorMemory: "0"}, "0 bytes"},
+		{Config{}, "0 bytes"},
+	} {
+		c.cfg.Connections = 1
+		e, err := Open(ctx, c.cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := e.Query(ctx, "SELECT current_setting('block_allocator_memory')::VARCHAR || ',' || "+
+			"current_setting('preserve_insertion_order')::VARCHAR || ',' || current_setting('validate_external_file_cache')::VARCHAR", nil)
+		if err != nil {
+			e.Close()
+			t.Fatal(err)
+		}
+		got := collectStrings(t, r)
+		e.Close()
+		if want := c.want + ",false,NO_VALIDATION"; len(got) != 1 || got[0] != want {
+			t.Errorf("%+v: settings %v, want %s", c.cfg, got, want)
+		}
+	}
+}
+
+// TestOrderByExactWithoutInsertionOrder reads several Parquet files of many row groups
+// on two threads and checks that every ORDER BY (with LIMIT and OFFSET, in a subquery
+// under a filter and a LIMIT, feeding an ordered aggregate) returns PostgreSQL's rows
+// in order, while the unordered scan returns the same rows in any order.
+func TestOrderByExactWithoutInsertionOrder(t *testing.T) {
+	dir := t.TempDir()
+	const files, perFile = 4, 50_000
+	// v repeats (ids i and i+100003 share it) so that the tie-break on id matters.
+	value := func(id int64) int64 { return id * 7919 % 100003 }
+	var setup, paths []string
+	for f := range files {
+		p := filepath.Join(dir, fmt.Sprintf("part-%d.parquet", f))
+		paths = append(paths, "'"+p+"'")
+		setup = append(setup, fmt.Sprintf("COPY (SELECT i AS id, i * 7919 %% 100003 AS v FROM range(%d, %d) r(i)) TO '%s' (FORMAT parquet, ROW_GROUP_SIZE 2048)",
+			f*perFile, (f+1)*perFile, p))
+	}
+	e, err := Open(context.Background(), Config{AllowedDirs: []string{dir}, Connections: 1, Threads: 2, Setup: setup})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	table := "read_parquet([" + strings.Join(paths, ", ") + "])"
+	ids := make([]int64, files*perFile)
+	for i := range ids {
+		ids[i] = int64(i)
+	}
+	byV := slices.Clone(ids)
+	slices.SortFunc(byV, func(a, b int64) int { return cmp.Or(cmp.Compare(value(a), value(b)), cmp.Compare(a, b)) })
+	byVDesc := slices.Clone(ids)
+	slices.SortFunc(byVDesc, func(a, b int64) int { return cmp.Or(cmp.Compare(value(b), value(a)), cmp.Compare(a, b)) })
+	filter := func(in []int64, keep func(int64) bool) []int64 {
+		var out []int64
+		for _, id := range in {
+			if keep(id) {
+				out = append(out, id)
+			}
+		}
+		return out
+	}
+	for _, c := range []struct {
+		sql  string
+		want []int64
+	}{
+		{"SELECT id FROM " + table + " ORDER BY v, id", byV},
+		{"SELECT id FROM " + table + " ORDER BY v DESC, id LIMIT 25 OFFSET 1000", byVDesc[1000:1025]},
+		{"SELECT id FROM (SELECT id, v FROM " + table + " ORDER BY v, id) s LIMIT 30", byV[:30]},
+		{"SELECT id FROM (SELECT id, v FROM " + table + " ORDER BY v DESC, id) s WHERE id % 3 = 0 LIMIT 40",
+			filter(byVDesc, func(id int64) bool { return id%3 == 0 })[:40]},
+		{"SELECT unnest(list(id)) FROM (SELECT id FROM " + table + " WHERE id % 7 = 0 ORDER BY v, id) s",
+			filter(byV, func(id int64) bool { return id%7 == 0 })},
+	} {
+		r, err := e.Query(context.Background(), c.sql, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", c.sql, err)
+		}
+		if got := collectInt64(t, r); !slices.Equal(got, c.want) {
+			t.Errorf("%s: %d rows, first %v; want %d rows, first %v", c.sql, len(got), got[:min(len(got), 5)], len(c.want), c.want[:min(len(c.want), 5)])
+		}
+	}
+	r, err := e.Query(context.Background(), "SELECT id FROM "+table, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := collectInt64(t, r)
+	slices.Sort(got)
+	if !slices.Equal(got, ids) {
+		t.Errorf("unordered scan: %d rows, want %d", len(got), len(ids))
 	}
 }

@@ -32,7 +32,8 @@ func collectStrings(t *testing.T, r *Rows) []string {
 				if b.Column(j).IsNull(i) {
 					cells[j] = "NULL"
 				} else {
-					cells[j] = b.Column(j).(*array.String).Value(i)
+					// Value shares the batch's memory, released below.
+					cells[j] = strings.Clone(b.Column(j).(*array.String).Value(i))
 				}
 			}
 			out = append(out, strings.Join(cells, "|"))
