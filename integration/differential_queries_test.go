@@ -212,4 +212,9 @@ var demoQueries = []diffQuery{
 	{name: "known_quotient_in_arithmetic", sql: `SELECT avg(price) * 2 AS x FROM shop.products WHERE product_id <= 4`,
 		known:  "a numeric quotient inside further arithmetic carries 20 decimals, not its own scale (same value)",
 		lgRows: [][]string{{"47.71000000000000000000"}}},
+	// A quotient in a predicate or a subquery is DuckDB's double (only the outermost
+	// SELECT's columns divide exactly); the comparison decides the same rows.
+	{name: "quotient_in_subquery", sql: `SELECT count(*) AS n FROM shop.products p
+		WHERE price > (SELECT avg(price) FROM shop.products q WHERE q.category = p.category)
+		AND price * 3 > (SELECT sum(price) / 3 FROM shop.products r WHERE r.category = p.category)`},
 }

@@ -153,6 +153,9 @@ func castConst(v any, tn *pg.TypeName) (any, bool) {
 		if len(tn.Typmods) > 0 {
 			return nil, false
 		}
+		if _, isTimestamp := v.(time.Time); isTimestamp {
+			return nil, false // a timestamp becomes an instant in the session's TimeZone
+		}
 		if t, ok := toTimeTz(v); ok {
 			return tzTime{t}, true
 		}

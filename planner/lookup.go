@@ -2,6 +2,7 @@ package planner
 
 import (
 	pg "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/proto"
 )
 
 // The lookup lane answers point lookups from memory instead of DuckDB: a Java
@@ -187,7 +188,23 @@ func detectLookup(stmt *pg.Node, scans []*scanRef) *lookupShape {
 		}
 	}
 	sh.limit, sh.offset = sel.LimitCount, sel.LimitOffset
+	// Keep the values as PostgreSQL wrote them: later rewrites change the tree.
+	for i := range sh.preds {
+		p := &sh.preds[i]
+		p.arg = cloneNode(p.arg)
+		for j := range p.list {
+			p.list[j] = cloneNode(p.list[j])
+		}
+	}
+	sh.limit, sh.offset = cloneNode(sh.limit), cloneNode(sh.offset)
 	return sh
+}
+
+func cloneNode(n *pg.Node) *pg.Node {
+	if n == nil {
+		return nil
+	}
+	return proto.Clone(n).(*pg.Node)
 }
 
 // constLike reports whether n is a constant, a parameter or a cast of one of them.

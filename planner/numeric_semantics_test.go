@@ -32,6 +32,9 @@ func TestRewriteNumericDivision(t *testing.T) {
 				"ORDER BY " + q + "(sum(qty) FILTER (WHERE qty > 1), count(qty) FILTER (WHERE qty > 1))::numeric(38, 20)"},
 		{"SELECT DISTINCT sum(price) / 3 AS t FROM lakegate_scan_1_ p",
 			"SELECT DISTINCT " + q + "(sum(price), 3)::numeric(38, 20) AS t FROM lakegate_scan_1_ p"},
+		// Outside the outermost result columns quotients stay DuckDB's: avg is avg again.
+		{"SELECT qty FROM lakegate_scan_1_ p WHERE price > (SELECT avg(price) FROM lakegate_scan_1_ p) GROUP BY qty HAVING sum(price) / 2 > 1",
+			"SELECT qty FROM lakegate_scan_1_ p WHERE price > (SELECT avg(price) AS avg FROM lakegate_scan_1_ p) GROUP BY qty HAVING (sum(price) / 2) > 1"},
 	}
 	for _, c := range cases {
 		got := deparsed(t, c.sql, func(n *pg.Node) { rewriteTimeZones(n, scans) })

@@ -11,6 +11,7 @@ import (
 	"github.com/apache/iceberg-go/table"
 	pg "github.com/pganalyze/pg_query_go/v6"
 	"go.uber.org/zap"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/lakegate/lakegate/catalog"
 	"github.com/lakegate/lakegate/engine"
@@ -57,6 +58,13 @@ func (s *Session) newQuery(ctx context.Context, raw *pg.RawStmt, text string, pa
 		return nil, err
 	}
 	collectConjuncts(raw.Stmt, scans)
+	for _, r := range scans {
+		// Pruning reads the predicates as PostgreSQL wrote them; the rewrites below
+		// change the tree in place for DuckDB.
+		for i, c := range r.conjuncts {
+			r.conjuncts[i] = proto.Clone(c).(*pg.Node)
+		}
+	}
 	lookup := detectLookup(raw.Stmt, scans)
 	nameResultColumns(raw.Stmt)
 	rewriteTimeZones(raw.Stmt, scans)

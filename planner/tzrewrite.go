@@ -114,6 +114,7 @@ func rewriteTimeZones(root *pg.Node, scans []*scanRef) {
 	ty := newExprTyper(scans)
 	ty.visit(root.ProtoReflect(), nil)
 	numericResultColumns(root.GetSelectStmt())
+	plainQuotients(root)
 }
 
 // rewriteNode rewrites one expression whose operands are already rewritten.
