@@ -78,6 +78,10 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		e.all = append(e.all, dc)
 		e.pool <- dc
 	}
+	if err := e.registerFunctions(ctx); err != nil {
+		e.Close()
+		return nil, fmt.Errorf("duckdb functions: %w", err)
+	}
 	if err := e.sandbox(ctx, cfg); err != nil {
 		e.Close()
 		return nil, err

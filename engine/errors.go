@@ -68,7 +68,9 @@ func Error(err error) error {
 	case duckdb.ErrorTypeParameterNotResolved:
 		code = "42P18" // indeterminate_datatype
 	}
-	if strings.HasPrefix(msg, "division by zero") {
+	// error('division by zero') in SQL, or the numeric division function (Go
+	// functions' errors arrive prefixed by duckdb-go's "database/sql/driver: API error: ").
+	if strings.HasPrefix(msg, "division by zero") || strings.HasSuffix(msg, "API error: "+errDivisionByZero.Error()) {
 		code, msg = pgerr.DivisionByZero, "division by zero"
 	}
 	// Raised by the planner's regclass/regtype lookups (planner/pgfuncs.go).

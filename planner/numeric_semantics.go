@@ -9,6 +9,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"github.com/lakegate/lakegate/engine"
 	"github.com/lakegate/lakegate/wire"
 )
 
@@ -36,40 +37,11 @@ const numericTextMarker = dupMarker + "numeric"
 // DECIMAL or integer values.
 const numericDivFunc = "lakegate_numeric_div"
 
-// numericSetup defines lakegate_numeric_div. A value's unscaled integer and scale
-// are read from its text, which DuckDB writes with exactly the type's scale. The
-// steps pass structs through one-element lists: DuckDB expands macros inline, and
-// a value used several times in nested macros would multiply the expression.
+// numericSetup defines lakegate_numeric_div over the engine's Go function, which
+// reads both operands from their text (DuckDB writes a DECIMAL with exactly its
+// type's scale) and raises division by zero.
 var numericSetup = []string{
-	`CREATE MACRO lakegate_pow10(k) AS CAST('1' || repeat('0', CAST(k AS INTEGER)) AS HUGEINT)`,
-	// unscaled value, scale and significant digits of a value's text
-	`CREATE MACRO lakegate_num_parts(t) AS struct_pack(u := CAST(replace(t, '.', '') AS HUGEINT),
-		s := CASE WHEN strpos(t, '.') > 0 THEN length(t) - strpos(t, '.') ELSE 0 END,
-		d := ltrim(replace(replace(t, '-', ''), '.', ''), '0'))`,
-	// weight w in base 10000 (PostgreSQL's NBASE) and the number k of decimal
-	// digits in the first base-10000 digit
-	`CREATE MACRO lakegate_num_nbase(p) AS struct_pack(u := p.u, s := p.s, d := p.d,
-		w := CAST(floor(CAST(length(p.d) - 1 - p.s AS DOUBLE) / 4) AS INTEGER), k := ((length(p.d) - 1 - p.s) % 4 + 4) % 4 + 1)`,
-	`CREATE MACRO lakegate_num_first(p) AS CASE WHEN p.d = '' THEN 0 ELSE CAST(rpad(p.d, CAST(p.k AS INTEGER), '0') AS INTEGER) END`,
-	// select_div_scale
-	`CREATE MACRO lakegate_div_scale(a, b) AS struct_pack(u1 := a.u, s1 := a.s, u2 := b.u, s2 := b.s,
-		r := least(1000, greatest(0, a.s, b.s, 16 - 4 * (CASE WHEN a.d = '' THEN 0 ELSE a.w END - CASE WHEN b.d = '' THEN 0 ELSE b.w END
-		- CASE WHEN lakegate_num_first(a) <= lakegate_num_first(b) THEN 1 ELSE 0 END))))`,
-	`CREATE MACRO lakegate_div_round(n, d) AS CASE WHEN (n < 0) <> (d < 0) THEN -1 ELSE 1 END * ((2 * abs(n) + abs(d)) // (2 * abs(d)))`,
-	`CREATE MACRO lakegate_div_q(v) AS struct_pack(r := v.r, q := CASE WHEN v.r - v.s1 + v.s2 >= 0
-		THEN lakegate_div_round(v.u1 * lakegate_pow10(v.r - v.s1 + v.s2), v.u2)
-		ELSE lakegate_div_round(v.u1, v.u2 * lakegate_pow10(v.s1 - v.s2 - v.r)) END)`,
-	`CREATE MACRO lakegate_div_text(v) AS CASE WHEN v.r = 0 THEN CAST(v.q AS VARCHAR)
-		ELSE CASE WHEN v.q < 0 THEN '-' ELSE '' END || CAST(abs(v.q) // lakegate_pow10(v.r) AS VARCHAR) || '.'
-		|| lpad(CAST(abs(v.q) % lakegate_pow10(v.r) AS VARCHAR), CAST(v.r AS INTEGER), '0') END`,
-	`CREATE MACRO lakegate_numeric_div(a, b) AS CASE WHEN a IS NULL OR b IS NULL THEN NULL
-		WHEN b = 0 THEN error('division by zero') ELSE
-		list_transform(list_transform(list_transform(list_transform(
-			[struct_pack(a := CAST(a AS VARCHAR), b := CAST(b AS VARCHAR))],
-			v -> struct_pack(a := lakegate_num_parts(v.a), b := lakegate_num_parts(v.b))),
-			v -> lakegate_div_scale(lakegate_num_nbase(v.a), lakegate_num_nbase(v.b))),
-			v -> lakegate_div_q(v)),
-			v -> lakegate_div_text(v))[1] END`,
+	`CREATE MACRO lakegate_numeric_div(a, b) AS ` + engine.NumericDivFunc + `(CAST(a AS VARCHAR), CAST(b AS VARCHAR))`,
 }
 
 func init() { CompatSetup = append(CompatSetup, numericSetup...) }

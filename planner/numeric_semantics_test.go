@@ -9,6 +9,7 @@ import (
 	pg "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/lakegate/lakegate/engine"
+	"github.com/lakegate/lakegate/pgerr"
 )
 
 func TestRewriteNumericDivision(t *testing.T) {
@@ -83,7 +84,8 @@ func TestNumericDivisionDuckDB(t *testing.T) {
 			t.Errorf("%s\n got %q\nwant %q", c.sql, got, c.want)
 		}
 	}
-	if _, err := eng.Query(ctx, "SELECT lakegate_numeric_div(1.5, 0)", nil); err == nil || !strings.Contains(err.Error(), "division by zero") {
-		t.Errorf("division by zero: %v", err)
+	if _, err := eng.Query(ctx, "SELECT lakegate_numeric_div(1.5, 0)", nil); err == nil || pgerr.Code(err) != pgerr.DivisionByZero ||
+		!strings.HasPrefix(err.Error(), "division by zero") {
+		t.Errorf("division by zero: %v (SQLSTATE %s)", err, pgerr.Code(err))
 	}
 }
