@@ -2,6 +2,7 @@ package catalog_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -62,27 +63,7 @@ func TestCurrentMetadataFromCache(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cat.(icecat.Closer).Close()
-	tbl, err := cat.LoadTable(ctx, table.Identifier{"ns", "items"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	asc, err := table.SchemaToArrowSchema(tbl.Schema(), nil, false, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec, _, err := array.RecordFromJSON(memory.DefaultAllocator, asc, strings.NewReader(`[{"id":4}]`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rec.Release()
-	tx := tbl.NewTransaction()
-	if err := tx.AppendTable(ctx, array.NewTableFromRecords(asc, []arrow.RecordBatch{rec}), 1, nil); err != nil {
-		t.Fatal(err)
-	}
-	committed, err := tx.Commit(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	committed := appendID(t, cat, 4)
 	now, err := c.LoadTable(ctx, ref)
 	if err != nil {
 		t.Fatal(err)
@@ -151,27 +132,7 @@ func TestConcurrentLoadsSeeEarlierCommits(t *testing.T) {
 		}()
 	}
 	for i := range commits {
-		tbl, err := cat.LoadTable(ctx, table.Identifier{"ns", "items"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		asc, err := table.SchemaToArrowSchema(tbl.Schema(), nil, false, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rec, _, err := array.RecordFromJSON(memory.DefaultAllocator, asc, strings.NewReader(`[{"id":9}]`))
-		if err != nil {
-			t.Fatal(err)
-		}
-		tx := tbl.NewTransaction()
-		err = tx.AppendTable(ctx, array.NewTableFromRecords(asc, []arrow.RecordBatch{rec}), 1, nil)
-		rec.Release()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := tx.Commit(ctx); err != nil {
-			t.Fatal(err)
-		}
+		appendID(t, cat, 9)
 		committed[i] = time.Now()
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -195,4 +156,32 @@ func TestConcurrentLoadsSeeEarlierCommits(t *testing.T) {
 	if len(reads) < commits*2 {
 		t.Fatalf("only %d reads", len(reads))
 	}
+}
+
+// appendID commits one row {"id": id} to ns.items through an iceberg-go catalog.
+func appendID(t *testing.T, cat icecat.Catalog, id int) *table.Table {
+	t.Helper()
+	ctx := context.Background()
+	tbl, err := cat.LoadTable(ctx, table.Identifier{"ns", "items"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	asc, err := table.SchemaToArrowSchema(tbl.Schema(), nil, false, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, _, err := array.RecordFromJSON(memory.DefaultAllocator, asc, strings.NewReader(fmt.Sprintf(`[{"id":%d}]`, id)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Release()
+	tx := tbl.NewTransaction()
+	if err := tx.AppendTable(ctx, array.NewTableFromRecords(asc, []arrow.RecordBatch{rec}), 1, nil); err != nil {
+		t.Fatal(err)
+	}
+	committed, err := tx.Commit(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return committed
 }

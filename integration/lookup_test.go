@@ -146,31 +146,15 @@ func TestLookupLane(t *testing.T) {
 
 func lookupSQL(c lookupCase, extra string) string { return fmt.Sprintf(c.sql, extra) }
 
-// queryText runs sql and returns each row's values printed, one line per row. For
-// the simple protocol, $1 is replaced by the literal argument first.
-func queryText(t *testing.T, ctx context.Context, conn *pgx.Conn, sql string, args []any) []string {
+// queryText runs sql and returns its rows as queryStrings renders them. For the
+// simple protocol, $1 is replaced by the literal argument first.
+func queryText(t *testing.T, _ context.Context, conn *pgx.Conn, sql string, args []any) []string {
 	t.Helper()
 	if conn.Config().DefaultQueryExecMode == pgx.QueryExecModeSimpleProtocol {
 		sql = strings.ReplaceAll(sql, "$1", fmt.Sprint(args[0]))
 		args = nil
 	}
-	rows, err := conn.Query(ctx, sql, args...)
-	if err != nil {
-		t.Fatalf("%s %v: %v", sql, args, err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		vals, err := rows.Values()
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, fmt.Sprint(vals...))
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatalf("%s %v: %v", sql, args, err)
-	}
-	return out
+	return queryStrings(t, conn, sql, args...)
 }
 
 // checkProductPage compares the product page's rows with the generator's.

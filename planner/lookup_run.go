@@ -445,11 +445,11 @@ func searchRows(lo, hi int, f func(int) bool) int {
 	return lo
 }
 
-// batchRows is a result of one batch.
+// batchRows is a result of one batch (lookups, SHOW, EXPLAIN).
 type batchRows struct {
 	batch arrow.RecordBatch
 	n     int64
-	done  func(rows int64) // called once, at the end
+	done  func(rows int64) // called once, at the end; may be nil
 }
 
 func (b *batchRows) Next(context.Context) (arrow.RecordBatch, error) {

@@ -12,12 +12,8 @@ import (
 	"github.com/lakegate/lakegate/wire"
 )
 
-// textRows is a small result computed by the planner itself (SHOW, EXPLAIN): text
-// columns, all rows in one batch.
-type textRows struct {
-	batch arrow.RecordBatch
-}
-
+// newTextResult is a small result computed by the planner itself (SHOW, EXPLAIN):
+// text columns, all rows in one batch.
 func newTextResult(tag string, columns []string, rows [][]string) *wire.Result {
 	fields := make([]arrow.Field, len(columns))
 	wf := make([]wire.Field, len(columns))
@@ -32,7 +28,7 @@ func newTextResult(tag string, columns []string, rows [][]string) *wire.Result {
 			b.Field(i).(*array.StringBuilder).Append(v)
 		}
 	}
-	return &wire.Result{Tag: tag, Fields: wf, Rows: &textRows{batch: b.NewRecordBatch()}}
+	return &wire.Result{Tag: tag, Fields: wf, Rows: &batchRows{batch: b.NewRecordBatch()}}
 }
 
 func textFields(columns ...string) []wire.Field {
@@ -41,23 +37,6 @@ func textFields(columns ...string) []wire.Field {
 		out[i] = wire.FieldForArrow(c, arrow.BinaryTypes.String)
 	}
 	return out
-}
-
-func (r *textRows) Next(context.Context) (arrow.RecordBatch, error) {
-	if r.batch == nil {
-		return nil, io.EOF
-	}
-	b := r.batch
-	r.batch = nil
-	return b, nil
-}
-
-func (r *textRows) Close() error {
-	if r.batch != nil {
-		r.batch.Release()
-		r.batch = nil
-	}
-	return nil
 }
 
 // engineRows adapts the engine's stream to wire.Rows and reports when it ends.
