@@ -10,4 +10,14 @@
 // catalog) -> Statement.Fields / ParamOIDs (lazily: DuckDB prepares the statement over
 // empty scans to learn types) -> Statement.Run with the bound parameters (load tables,
 // prune with the real parameter values, run, stream Arrow batches).
+//
+// Between resolving and handing SQL to DuckDB the tree is rewritten for PostgreSQL's
+// semantics: result names (colnames.go), integer-returning functions and EXTRACT
+// (pgsemantics.go), DuckDB spellings (compat.go), and a typed pass (exprtypes.go,
+// exprscope.go, exprwalk.go) that infers expression types from the Iceberg schemas
+// and routes timestamptz work through the session's TimeZone (tzrewrite.go) and
+// numeric quotients through exact division (numeric_semantics.go). Pruning and the
+// lookup lane read the predicates as the client wrote them (cloned before these
+// rewrites). Point lookups repeated on one table snapshot are answered from memory
+// by the lookup lane (lookup.go, lookup_rows.go, lookup_run.go) without DuckDB.
 package planner

@@ -95,6 +95,9 @@ type EngineConfig struct {
 	// query (0-19; 0 keeps the process's), so point lookups and the protocol stay
 	// fast while heavy queries run.
 	Nice int `koanf:"nice"`
+	// BlockAllocatorMemory is the query memory DuckDB keeps between queries, e.g.
+	// "1GB"; "" is a quarter of memory_limit, "0" none.
+	BlockAllocatorMemory string `koanf:"block_allocator_memory"`
 }
 
 // defaultEngineNice is engine.nice unless configured: DuckDB's work yields the CPU
@@ -133,6 +136,7 @@ func serveFlags(fs *pflag.FlagSet) {
 	fs.Int("engine.threads", 0, "DuckDB threads (engine.threads)")
 	fs.Int("engine.connections", 0, "pooled DuckDB connections (engine.connections)")
 	fs.Int("engine.nice", 0, "nice value of the threads running DuckDB work, 0-19 (engine.nice)")
+	fs.String("engine.block-allocator-memory", "", "query memory DuckDB keeps between queries, e.g. 1GB (engine.block_allocator_memory)")
 	fs.String("cache-dir", "", "directory for decoded deletion vectors (cache_dir)")
 }
 

@@ -10,6 +10,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -121,5 +122,38 @@ func TestExampleConfigLoads(t *testing.T) {
 	}
 	if len(cfg.Users) != 3 || cfg.MaxConnections != 100 {
 		t.Fatalf("users %d, max_connections %d", len(cfg.Users), cfg.MaxConnections)
+	}
+}
+
+// TestEngineConfig: engine.nice defaults to 10, file and flags set it and
+// block_allocator_memory, and a nice value outside 0-19 is refused.
+func TestEngineConfig(t *testing.T) {
+	dir := t.TempDir()
+	load := func(yml string, args ...string) (Config, error) {
+		path := filepath.Join(dir, "gw.yaml")
+		if err := os.WriteFile(path, []byte(yml+"catalogs:\n  lake: {type: sql, uri: \"file:/tmp/x.db\"}\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		fs := pflag.NewFlagSet("serve", pflag.ContinueOnError)
+		serveFlags(fs)
+		if err := fs.Parse(append([]string{"--config", path}, args...)); err != nil {
+			t.Fatal(err)
+		}
+		return loadConfig(fs)
+	}
+	cfg, err := load("")
+	if err != nil || cfg.Engine.Nice != defaultEngineNice || cfg.Engine.BlockAllocatorMemory != "" {
+		t.Fatalf("defaults: %+v %v", cfg.Engine, err)
+	}
+	cfg, err = load("engine: {nice: 0, block_allocator_memory: 1GB}\n")
+	if err != nil || cfg.Engine.Nice != 0 || cfg.Engine.BlockAllocatorMemory != "1GB" {
+		t.Fatalf("from the file: %+v %v", cfg.Engine, err)
+	}
+	cfg, err = load("", "--engine.nice", "5")
+	if err != nil || cfg.Engine.Nice != 5 {
+		t.Fatalf("from a flag: %+v %v", cfg.Engine, err)
+	}
+	if _, err := load("engine: {nice: 20}\n"); err == nil || !strings.Contains(err.Error(), "engine.nice") {
+		t.Fatalf("nice 20: %v", err)
 	}
 }

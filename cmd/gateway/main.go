@@ -157,13 +157,14 @@ func serve(ctx context.Context, cfg Config, ready func(net.Addr)) error {
 		cats[db] = c
 	}
 	eng, err := engine.Open(ctx, engine.Config{
-		AllowedDirs: append(allowedDirs(cfg), dvDir),
-		MemoryLimit: cfg.Engine.MemoryLimit,
-		Threads:     cfg.Engine.Threads,
-		Connections: cfg.Engine.Connections,
-		Nice:        cfg.Engine.Nice,
-		Setup:       planner.CompatSetup,
-		Logger:      log,
+		AllowedDirs:          append(allowedDirs(cfg), dvDir),
+		MemoryLimit:          cfg.Engine.MemoryLimit,
+		Threads:              cfg.Engine.Threads,
+		Connections:          cfg.Engine.Connections,
+		Nice:                 cfg.Engine.Nice,
+		BlockAllocatorMemory: cfg.Engine.BlockAllocatorMemory,
+		Setup:                planner.CompatSetup,
+		Logger:               log,
 	})
 	if err != nil {
 		return err
