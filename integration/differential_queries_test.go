@@ -138,8 +138,8 @@ var demoQueries = []diffQuery{
 		justify_days(-store_id * interval '13 days') AS neg FROM shop.stores`},
 	{name: "date_trunc_date", sql: `SELECT date_trunc('month', date '2024-03-15') AS m, date_trunc('week', opened) AS wk,
 		date_trunc('year', opened) AS yr FROM shop.stores`},
-	{name: "known_upper_sharp_s", sql: `SELECT upper('straße') AS up`,
-		known: "DuckDB upper-cases ß to ẞ (U+1E9E), PostgreSQL keeps ß", lgRows: [][]string{{"STRAẞE"}}},
+	{name: "upper_sharp_s", sql: `SELECT upper('straße') AS up, upper('GROẞ') AS cap, lower('STRAẞE') AS low,
+		upper(city || ' ß') AS c FROM shop.stores`},
 	{name: "interval_arithmetic", sql: `SELECT product_id, max(ts) - min(ts) AS span, max(day_n) - min(day_n) AS day_span
 		FROM (SELECT product_id, ts, ts::date AS day_n FROM shop.sales WHERE store_id = 4) s GROUP BY product_id`},
 	// CASE, DISTINCT ON, LIMIT/OFFSET.

@@ -60,6 +60,18 @@ func rewriteSemantics(root *pg.Node) {
 					}
 				}
 			}
+		case "upper":
+			// PostgreSQL (towupper) keeps ß; DuckDB makes it ẞ (U+1E9E). The ß are set
+			// aside as U+FDD0, a noncharacter upper leaves alone, and put back.
+			if len(fc.Args) == 1 && fc.Over == nil {
+				const aside = "\uFDD0"
+				str := func(v string) *pg.Node {
+					return &pg.Node{Node: &pg.Node_AConst{AConst: &pg.A_Const{Val: &pg.A_Const_Sval{Sval: &pg.String{Sval: v}}}}}
+				}
+				up := call("upper", &pg.Node{Node: call("replace", fc.Args[0], str("ß"), str(aside))})
+				done[up.FuncCall] = true
+				n.Node = call("replace", &pg.Node{Node: up}, str(aside), str("ß"))
+			}
 		case "cardinality":
 			// DuckDB's cardinality counts map entries; PostgreSQL's counts array elements.
 			if len(fc.Args) == 1 && fc.Over == nil {

@@ -20,7 +20,8 @@ func TestRewriteSemantics(t *testing.T) {
 		{"SELECT div(a, 3)", "SELECT trunc(lakegate_div(a, 3))::numeric(38, 0)"},
 		{"SELECT to_char(ts, 'YYYY-MM-DD HH24:MI:SS')", "SELECT strftime(ts, '%Y-%m-%d %H:%M:%S')"},
 		{`SELECT to_char(ts, 'FMMonth DD "at" HH12 AM')`, "SELECT strftime(ts, '%B %d at %I %p')"},
-		{"SELECT to_char(ts, 'DAY')", "SELECT rpad(upper(strftime(ts, '%A')), 9, ' ')"},
+		{"SELECT to_char(ts, 'DAY')", "SELECT rpad(replace(upper(replace(strftime(ts, '%A'), 'ß', '\uFDD0')), '\uFDD0', 'ß'), 9, ' ')"},
+		{"SELECT upper(city)", "SELECT replace(upper(replace(city, 'ß', '\uFDD0')), '\uFDD0', 'ß')"},
 		{"SELECT to_char(ts, 'Mon-Month')", "SELECT strftime(ts, '%b-') || rpad(strftime(ts, '%B'), 9, ' ')"},
 		// Number formats and unknown patterns are left alone.
 		{"SELECT to_char(x, '999D99')", "SELECT to_char(x, '999D99')"},
