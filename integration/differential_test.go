@@ -279,31 +279,13 @@ func testDiffDemo(t *testing.T, ctx context.Context, pgs *pgserver.Server) {
 // testDiffNumericBinary reads exact numeric quotients (each value with its own
 // scale) with pgx's extended protocol, which asks for numeric in binary.
 func testDiffNumericBinary(t *testing.T, ctx context.Context, lc, pc *pgx.Conn) {
-	cases := []struct {
-		sql  string
-		args []any
-	}{
+	cases := []paramCase{
 		{`SELECT category, avg(price) AS a, sum(price) / count(*) AS m, round(avg(price), 2) AS r
 			FROM shop.products GROUP BY category ORDER BY category`, nil},
 		{`SELECT product_id, min(price) / 3 AS third, sum(price) / 7 AS seventh FROM shop.products GROUP BY product_id ORDER BY product_id`, nil},
 		{`SELECT store_id, avg(qty) AS a FROM shop.sales WHERE store_id <= $1 GROUP BY store_id ORDER BY a DESC, store_id`, []any{int32(4)}},
 	}
-	for _, mode := range []pgx.QueryExecMode{pgx.QueryExecModeCacheStatement, pgx.QueryExecModeDescribeExec} {
-		for i, c := range cases {
-			want, err := collectValues(ctx, pc, mode, c.sql, c.args)
-			if err != nil {
-				t.Fatalf("PostgreSQL: %v\n%s", err, c.sql)
-			}
-			got, err := collectValues(ctx, lc, mode, c.sql, c.args)
-			if err != nil {
-				t.Errorf("case %d, mode %v: lakegate: %v\n%s", i, mode, err, c.sql)
-				continue
-			}
-			if got != want {
-				t.Errorf("case %d, mode %v: lakegate %s\nPostgreSQL %s\n%s", i, mode, got, want, c.sql)
-			}
-		}
-	}
+	diffInModes(t, ctx, lc, pc, cases)
 }
 
 // testDiffZonePrepared prepares a statement once and executes it after SET
@@ -350,10 +332,7 @@ func testDiffZonePrepared(t *testing.T, ctx context.Context, lc, pc *pgx.Conn) {
 // protocol: PostgreSQL infers int8[] for product_id = ANY($1), and so must
 // lakegate, or pgx cannot encode the slice.
 func testDiffArrayParams(t *testing.T, ctx context.Context, lc, pc *pgx.Conn) {
-	cases := []struct {
-		sql  string
-		args []any
-	}{
+	cases := []paramCase{
 		{`SELECT product_id, name FROM shop.products WHERE product_id = ANY($1) ORDER BY product_id`, []any{[]int64{1, 3, 5, 999}}},
 		{`SELECT product_id, price FROM shop.products WHERE product_id = ANY($1::int8[]) ORDER BY product_id`, []any{[]int64{2, 4}}},
 		{`SELECT count(*) AS n FROM shop.sales WHERE store_id = ANY($1) AND qty <> ALL($2)`, []any{[]int32{1, 2}, []int32{1, 2}}},
@@ -361,22 +340,7 @@ func testDiffArrayParams(t *testing.T, ctx context.Context, lc, pc *pgx.Conn) {
 			[]any{[]string{"Toys", "Books", "Nope"}}},
 		{`SELECT $1::int8[] AS ids, cardinality($1::int8[]) AS n`, []any{[]int64{7, 8, 9}}},
 	}
-	for _, mode := range []pgx.QueryExecMode{pgx.QueryExecModeCacheStatement, pgx.QueryExecModeDescribeExec} {
-		for i, c := range cases {
-			want, err := collectValues(ctx, pc, mode, c.sql, c.args)
-			if err != nil {
-				t.Fatalf("PostgreSQL: %v\n%s", err, c.sql)
-			}
-			got, err := collectValues(ctx, lc, mode, c.sql, c.args)
-			if err != nil {
-				t.Errorf("case %d, mode %v: lakegate: %v\n%s", i, mode, err, c.sql)
-				continue
-			}
-			if got != want {
-				t.Errorf("case %d, mode %v: lakegate %s, PostgreSQL %s\n%s", i, mode, got, want, c.sql)
-			}
-		}
-	}
+	diffInModes(t, ctx, lc, pc, cases)
 }
 
 // collectValues runs sql with args and renders the decoded rows with fmt.
@@ -631,3 +595,31 @@ func diffResults(got, want *diffResult, orderBy []int) string {
 
 // quoteLiteral quotes s as an SQL string literal.
 func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// paramCase is a statement with its parameters.
+type paramCase struct {
+	sql  string
+	args []any
+}
+
+// diffInModes runs each case on lakegate and PostgreSQL with pgx's extended protocol,
+// prepared and described-then-executed, and compares the values.
+func diffInModes(t *testing.T, ctx context.Context, lc, pc *pgx.Conn, cases []paramCase) {
+	t.Helper()
+	for _, mode := range []pgx.QueryExecMode{pgx.QueryExecModeCacheStatement, pgx.QueryExecModeDescribeExec} {
+		for i, c := range cases {
+			want, err := collectValues(ctx, pc, mode, c.sql, c.args)
+			if err != nil {
+				t.Fatalf("PostgreSQL: %v\n%s", err, c.sql)
+			}
+			got, err := collectValues(ctx, lc, mode, c.sql, c.args)
+			if err != nil {
+				t.Errorf("case %d, mode %v: lakegate: %v\n%s", i, mode, err, c.sql)
+				continue
+			}
+			if got != want {
+				t.Errorf("case %d, mode %v: lakegate %s\nPostgreSQL %s\n%s", i, mode, got, want, c.sql)
+			}
+		}
+	}
+}
