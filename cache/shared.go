@@ -13,6 +13,12 @@ const (
 	DefaultFooterBytes   = 64 << 20
 	DefaultManifestBytes = 256 << 20
 	DefaultRowsBytes     = 512 << 20
+	// DefaultTablesBytes bounds the in-memory copies of hot table snapshots the
+	// planner keeps in DuckDB (they count toward engine.memory_limit).
+	DefaultTablesBytes = 2 << 30
+	// DefaultTablesAfter is how many statements read a snapshot from its files
+	// before it is copied to memory.
+	DefaultTablesAfter = 2
 )
 
 // Metadata holds immutable Iceberg metadata files by location: table metadata
@@ -43,11 +49,15 @@ type Sizes struct {
 	FooterBytes   int64 `koanf:"footer_bytes"`
 	ManifestBytes int64 `koanf:"manifest_bytes"`
 	RowsBytes     int64 `koanf:"rows_bytes"`
+	// TablesBytes and TablesAfter configure the planner's hot table copies, which
+	// live in DuckDB (see planner.Gateway.ConfigureHotTables), not in this package.
+	TablesBytes int64 `koanf:"tables_bytes"`
+	TablesAfter int   `koanf:"tables_after"`
 }
 
 // DefaultSizes are the bounds the caches start with.
 var DefaultSizes = Sizes{MetadataBytes: DefaultMetadataBytes, FooterBytes: DefaultFooterBytes, ManifestBytes: DefaultManifestBytes,
-	RowsBytes: DefaultRowsBytes}
+	RowsBytes: DefaultRowsBytes, TablesBytes: DefaultTablesBytes, TablesAfter: DefaultTablesAfter}
 
 // Configure sets the bounds of the shared caches.
 func Configure(s Sizes) {

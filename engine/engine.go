@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -50,6 +51,8 @@ type Engine struct {
 	nice      int
 	// interactive is when an interactive statement was last answered (unix ns).
 	interactive atomic.Int64
+	// hotMu serialises copies of hot tables and their drops (hot.go).
+	hotMu sync.Mutex
 }
 
 // Open starts DuckDB in memory, sandboxes it and fills the connection pool.
@@ -121,6 +124,7 @@ func (e *Engine) sandbox(ctx context.Context, cfg Config) error {
 	}
 	stmts = append(stmts, cfg.Setup...)
 	stmts = append(stmts,
+		attachHot, // before external access is closed (hot.go)
 		"SET allowed_directories = ["+strings.Join(dirs, ", ")+"]",
 		"SET enable_external_access = false",
 		"SET lock_configuration = true",

@@ -62,7 +62,14 @@ func newIceLake(t *testing.T) *iceLake {
 // serve starts the lake's gateway; extra is appended under catalogs:.
 func (l *iceLake) serve(t *testing.T, extra string) {
 	t.Helper()
-	cfg := fmt.Sprintf(`listen: 127.0.0.1:0
+	l.serveAs(t, "gateway", extra, "")
+}
+
+// serveAs starts a gateway over the lake with its config and log named name (.yaml,
+// .log) in the lake's directory; top is prepended to its config.
+func (l *iceLake) serveAs(t *testing.T, name, extra, top string) {
+	t.Helper()
+	cfg := top + fmt.Sprintf(`listen: 127.0.0.1:0
 auth: scram-sha-256
 log_level: info
 shutdown_timeout: %s
@@ -80,11 +87,11 @@ users:
     password: %s
 `, shutdownTimeout, "file:"+filepath.Join(l.dir, "catalog.db")+"?_pragma=busy_timeout(10000)",
 		filepath.Join(l.dir, "warehouse"), extra, user, password)
-	cfgPath := filepath.Join(l.dir, "gateway.yaml")
+	cfgPath := filepath.Join(l.dir, name+".yaml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	gw, err := startGateway(cfgPath, filepath.Join(l.dir, "gateway.log"), "ice")
+	gw, err := startGateway(cfgPath, filepath.Join(l.dir, name+".log"), "ice")
 	if err != nil {
 		t.Fatal(err)
 	}

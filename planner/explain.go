@@ -47,18 +47,23 @@ func (x *explainStmt) Close()               {}
 func (x *explainStmt) Run(ctx context.Context, params []any) (*wire.Result, error) {
 	start := time.Now()
 	loaded := map[string]*table.Table{}
-	sql, specs, err := x.q.plan(ctx, params, loaded)
+	p, err := x.q.plan(ctx, params, loaded, true)
 	if err != nil {
 		return nil, err
 	}
+	defer p.done()
+	sql := p.sql
 	planning := time.Since(start)
 	var lines []string
 	if l := x.q.laneExplain(ctx, loaded); l != "" {
 		lines = append(lines, l)
 	}
-	for i, sp := range specs {
+	for i, sp := range p.specs {
 		lines = append(lines, fmt.Sprintf("Iceberg scan on %s (as %s)", sp.Table, x.q.scans[i].alias))
 		lines = append(lines, scanLines(sp, x.analyze)...)
+		if p.keys[i] != "" {
+			lines = append(lines, "  Hot table: "+x.q.s.g.hot.describe(p.keys[i]))
+		}
 	}
 	if x.analyze {
 		execStart := time.Now()

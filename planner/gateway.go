@@ -8,6 +8,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/lakegate/lakegate/cache"
 	"github.com/lakegate/lakegate/catalog"
 	"github.com/lakegate/lakegate/engine"
 	"github.com/lakegate/lakegate/pgerr"
@@ -24,6 +25,7 @@ type Gateway struct {
 	colIDs   columnIDCache   // pg_class/pg_attribute numbers of lake columns (rowdesc.go)
 	pgRels   map[string]bool // relations installed in lakegate_pg
 	lane     *lookupLane     // point lookups answered from memory (lookup.go)
+	hot      *hotTables      // copies of hot table snapshots in DuckDB (hottables.go)
 }
 
 // NewGateway serves catalogs (keyed by database name) on engine. log may be nil.
@@ -31,8 +33,22 @@ func NewGateway(catalogs map[string]*catalog.Catalog, eng *engine.Engine, log *z
 	if log == nil {
 		log = zap.NewNop()
 	}
-	return &Gateway{catalogs: catalogs, engine: eng, log: log, pgRels: map[string]bool{}, lane: newLookupLane()}
+	return &Gateway{catalogs: catalogs, engine: eng, log: log, pgRels: map[string]bool{}, lane: newLookupLane(),
+		hot: newHotTables(eng, log, cache.DefaultTablesBytes, cache.DefaultTablesAfter)}
 }
+
+// ConfigureHotTables bounds the in-memory copies of hot table snapshots
+// (cache.tables_bytes; 0 turns them off) and sets how many statements must read a
+// snapshot from files before it is copied (cache.tables_after). Call it before
+// serving.
+func (g *Gateway) ConfigureHotTables(maxBytes int64, after int) {
+	g.hot.close()
+	g.hot = newHotTables(g.engine, g.log, maxBytes, after)
+}
+
+// Close stops background work (a hot table copy under way); call it before closing
+// the engine.
+func (g *Gateway) Close() { g.hot.close() }
 
 // Start installs the catalog views clients introspect and lists the catalogs once.
 // A catalog that cannot be listed now is retried when a client asks.

@@ -186,13 +186,22 @@ func (q *queryStmt) Close() {}
 // plan loads each table once, into loaded (the snapshot a repeatable transaction pinned, else its
 // current metadata), picks the version each reference reads, prunes with the bound
 // parameter values and returns the SQL that reads exactly the kept files.
-func (q *queryStmt) plan(ctx context.Context, params []any, loaded map[string]*table.Table) (string, []*pushdown.ScanSpec, error) {
+//
+// On success the caller must call the returned plan's done once the engine no longer
+// reads it (it releases the in-memory copies of hot tables the SQL reads).
+func (q *queryStmt) plan(ctx context.Context, params []any, loaded map[string]*table.Table, explain bool) (p *scanPlan, err error) {
 	sql := q.s.zonedSQL(q.template) // the TimeZone in force now (tzrewrite.go)
 	specs := make([]*pushdown.ScanSpec, len(q.scans))
+	p = &scanPlan{specs: specs, keys: make([]string, len(q.scans))}
+	defer func() {
+		if err != nil {
+			p.done()
+		}
+	}()
 	for i, r := range q.scans {
 		t, err := q.s.loadTable(ctx, loaded, r.cat, r.ref)
 		if err != nil {
-			return "", nil, err
+			return p, err
 		}
 		var v tableVersion
 		if r.meta != "" && r.version == "" {
@@ -201,16 +210,27 @@ func (q *queryStmt) plan(ctx context.Context, params []any, loaded map[string]*t
 				v.snapshotID = cur.SnapshotID
 			}
 		} else if v, err = q.s.resolveVersion(r, t); err != nil {
-			return "", nil, err
+			return p, err
 		}
 		if r.meta != "" {
 			rel, err := metaTableSQL(ctx, r, t, v)
 			if err != nil {
-				return "", nil, err
+				return p, err
 			}
 			specs[i] = &pushdown.ScanSpec{Table: r.ref.String() + "$" + r.meta, SnapshotID: v.snapshotID}
 			sql = strings.ReplaceAll(sql, r.placeholder, rel)
 			continue
+		}
+		key, tbl := hotKey(r, t, v)
+		p.keys[i] = key
+		hotRel, release, hot := q.s.g.hot.acquire(key)
+		if hot {
+			p.releases = append(p.releases, release)
+			p.hot = append(p.hot, r.ref.String())
+			if !explain {
+				sql = strings.ReplaceAll(sql, r.placeholder, hotRel)
+				continue
+			}
 		}
 		req := pushdown.Request{
 			Name: r.ref.String(), Table: t, SnapshotID: v.snapshotID, Filter: filterFor(r, params), Remap: r.cat.Remapper(),
@@ -223,20 +243,45 @@ func (q *queryStmt) plan(ctx context.Context, params []any, loaded map[string]*t
 			spec, err = pushdown.Plan(ctx, req)
 		}
 		if err != nil {
-			return "", nil, err
+			return p, err
 		}
 		spec.Schema = v.schema
 		specs[i] = spec
+		if hot { // EXPLAIN shows what pruning would read; the statement reads the copy
+			sql = strings.ReplaceAll(sql, r.placeholder, hotRel)
+			continue
+		}
+		if !explain {
+			q.s.g.hot.note(key, tbl, r.ref.String(), v.snapshotID, spec.Stats.BytesTotal, hotScanLoader(r, t, v))
+		}
 		rel, err := engine.TableScanSQL(spec, r.cat.Remapper(), scanOptions(t))
 		if err != nil {
 			if pgerr.Code(err) == pgerr.Internal {
 				err = pgerr.Wrap(err, pgerr.IOError, "table %q: %v", r.ref.String(), err)
 			}
-			return "", nil, err
+			return p, err
 		}
 		sql = strings.ReplaceAll(sql, r.placeholder, rel)
 	}
-	return sql, specs, nil
+	p.sql = sql
+	return p, nil
+}
+
+// scanPlan is the SQL a statement runs and what planning it found.
+type scanPlan struct {
+	sql      string
+	specs    []*pushdown.ScanSpec // per scan; nil for one read from memory (but in EXPLAIN)
+	keys     []string             // per lake scan, its hot table key
+	hot      []string             // tables read from their in-memory copies
+	releases []func()
+}
+
+// done releases the in-memory copies the plan reads.
+func (p *scanPlan) done() {
+	for _, r := range p.releases {
+		r()
+	}
+	p.releases = nil
 }
 
 // scanOptions checks data files for missing Parquet field ids where they can occur:
@@ -271,22 +316,25 @@ func (q *queryStmt) Run(ctx context.Context, params []any) (*wire.Result, error)
 			return res, nil
 		}
 	}
-	sql, specs, err := q.plan(ctx, params, loaded)
+	p, err := q.plan(ctx, params, loaded, false)
 	planned := time.Since(start)
 	if err != nil {
-		q.log(id, specs, 0, planned, time.Since(start), err)
+		q.log(id, p.specs, 0, planned, time.Since(start), err)
 		return nil, err
 	}
-	rows, err := q.s.g.engine.Query(ctx, sql, params)
+	inMemory := zap.Strings("in_memory", p.hot)
+	rows, err := q.s.g.engine.Query(ctx, p.sql, params)
 	if err != nil {
-		q.log(id, specs, 0, planned, time.Since(start), err)
+		p.done()
+		q.log(id, p.specs, 0, planned, time.Since(start), err, inMemory)
 		return nil, err
 	}
 	return &wire.Result{
 		Tag:    "SELECT",
 		Fields: q.runFields(rows.Schema()),
 		Rows: &engineRows{rows: rows, onDone: func(n int64, err error) {
-			q.log(id, specs, n, planned, time.Since(start), err)
+			p.done()
+			q.log(id, p.specs, n, planned, time.Since(start), err, inMemory)
 		}},
 	}, nil
 }

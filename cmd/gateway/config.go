@@ -170,6 +170,9 @@ func loadConfig(fs *pflag.FlagSet) (Config, error) {
 	if len(cfg.Catalogs) == 0 {
 		return cfg, fmt.Errorf("config: no catalogs configured")
 	}
+	if cfg.Cache.TablesAfter < 1 {
+		return cfg, fmt.Errorf("config: cache.tables_after must be at least 1, not %d", cfg.Cache.TablesAfter)
+	}
 	if cfg.Engine.Nice < 0 || cfg.Engine.Nice > 19 {
 		return cfg, fmt.Errorf("config: engine.nice must be 0 to 19, not %d", cfg.Engine.Nice)
 	}

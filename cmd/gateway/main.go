@@ -180,6 +180,8 @@ func serve(ctx context.Context, cfg Config, ready func(net.Addr)) error {
 		hba[i] = wire.HBARule{Type: r.Type, Database: r.Database, User: r.User, Address: r.Address, Method: r.Method}
 	}
 	gw := planner.NewGateway(cats, eng, log)
+	gw.ConfigureHotTables(cfg.Cache.TablesBytes, cfg.Cache.TablesAfter)
+	defer gw.Close()
 	if err := gw.Start(ctx); err != nil {
 		return err
 	}
