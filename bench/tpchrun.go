@@ -23,6 +23,7 @@ const (
 // Timing is one system's figures for one query.
 type Timing struct {
 	Median time.Duration
+	First  time.Duration // the warm-up run: the first time this system ran the query
 	Rows   int64
 	Err    string
 }
@@ -178,7 +179,9 @@ func RunTPCH(ctx context.Context, systems map[string]Runner, order []string, opt
 			return d, true
 		}
 		for _, name := range order { // warm-up
-			once(name)
+			if d, ok := once(name); ok {
+				timings[name].First = d
+			}
 		}
 		for i := range opts.Runs {
 			for j := range order {
