@@ -493,3 +493,16 @@ func TestOrderByExactWithoutInsertionOrder(t *testing.T) {
 		t.Errorf("unordered scan: %d rows, want %d", len(got), len(ids))
 	}
 }
+
+func TestMemoryLimit(t *testing.T) {
+	ctx := context.Background()
+	e, err := Open(ctx, Config{Threads: 1, Connections: 1, MemoryLimit: "1GiB"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	// DuckDB reports its limit rounded to its own display unit.
+	if got := e.MemoryLimit(ctx); got < 1<<30*99/100 || got > 1<<30*101/100 {
+		t.Fatalf("MemoryLimit = %d, want about 1 GiB", got)
+	}
+}

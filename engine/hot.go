@@ -67,6 +67,27 @@ func (e *Engine) DropMaterialized(ctx context.Context, name string) error {
 	return nil
 }
 
+// MemoryLimit is DuckDB's memory_limit in bytes; 0 if it cannot be read.
+func (e *Engine) MemoryLimit(ctx context.Context) int64 {
+	conn, err := e.acquire(ctx)
+	if err != nil {
+		return 0
+	}
+	defer e.release(conn)
+	rows, err := conn.QueryContext(ctx, "SELECT current_setting('memory_limit')", nil)
+	if err != nil {
+		return 0
+	}
+	defer rows.Close()
+	dest := make([]driver.Value, 1)
+	if rows.Next(dest) != nil {
+		return 0
+	}
+	s, _ := dest[0].(string)
+	n, _ := parseBytes(s)
+	return n
+}
+
 // hotBytes is the memory DuckDB's in-memory tables take now.
 func hotBytes(ctx context.Context, conn driver.QueryerContext) (int64, error) {
 	rows, err := conn.QueryContext(ctx, "SELECT coalesce(sum(memory_usage_bytes), 0)::BIGINT FROM duckdb_memory() WHERE tag = 'IN_MEMORY_TABLE'", nil)

@@ -41,7 +41,13 @@ func NewGateway(catalogs map[string]*catalog.Catalog, eng *engine.Engine, log *z
 // (cache.tables_bytes; 0 turns them off) and sets how many statements must read a
 // snapshot from files before it is copied (cache.tables_after). Call it before
 // serving.
+// The copies may take at most half of DuckDB's memory_limit: queries need the rest.
 func (g *Gateway) ConfigureHotTables(maxBytes int64, after int) {
+	if limit := g.engine.MemoryLimit(context.Background()); limit > 0 && maxBytes > limit/2 {
+		g.log.Info("cache.tables_bytes lowered to half of engine.memory_limit",
+			zap.Int64("configured", maxBytes), zap.Int64("memory_limit", limit), zap.Int64("tables_bytes", limit/2))
+		maxBytes = limit / 2
+	}
 	g.hot.close()
 	g.hot = newHotTables(g.engine, g.log, maxBytes, after)
 }
