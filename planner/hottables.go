@@ -170,7 +170,7 @@ func (h *hotTables) copy(e *hotEntry, estimate int64, load func(context.Context)
 	if err != nil {
 		e.state, e.why = hotRefused, err.Error()
 		h.log.Info("hot table not copied", zap.String("table", e.display), zap.Int64("snapshot", e.snapshot), zap.Error(err))
-		_ = h.eng.DropMaterialized(context.Background(), e.name) // a copy cut short
+		h.dropLocked(e) // a copy cut short
 		return
 	}
 	e.bytes, e.last = size, time.Now()
