@@ -19,5 +19,7 @@
 // numeric quotients through exact division (numeric_semantics.go). Pruning and the
 // lookup lane read the predicates as the client wrote them (cloned before these
 // rewrites). Point lookups repeated on one table snapshot are answered from memory
-// by the lookup lane (lookup.go, lookup_rows.go, lookup_run.go) without DuckDB.
+// by the lookup lane (lookup.go, lookup_rows.go, lookup_run.go) without DuckDB. A
+// table snapshot read repeatedly is copied into DuckDB's memory and later statements
+// read the copy instead of its files (hottables.go).
 package planner
