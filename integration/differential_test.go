@@ -69,14 +69,16 @@ type diffQuery struct {
 // Known type differences (DuckDB's result types where PostgreSQL's differ):
 const (
 	// sumInt: sum(integer) is bigint in PostgreSQL, HUGEINT (shown as numeric)
-	// in DuckDB; lakegate casts a result column that is a plain sum of an
-	// integer to bigint, but a sum inside an expression keeps DuckDB's type. The
-	// values are equal.
+	// in DuckDB; lakegate casts sums of integers to bigint wherever the planner
+	// knows the argument's type, and result columns that are a plain sum after
+	// probing, but a sum inside an expression over a column whose type it cannot
+	// see keeps DuckDB's type. The values are equal.
 	sumInt = pgtype.NumericOID
-	// rowDivision: numeric / numeric (or integer) computed for every row is
-	// double in DuckDB, numeric in PostgreSQL (lakegate divides exactly only once
-	// per group: avg, sums and counts, constants); the values match within the
-	// float tolerance.
+	// rowDivision: numeric / numeric (or integer) is exact in the outermost
+	// SELECT's result columns, but a quotient computed for every row that reads
+	// a column the statement does not group by, inside an aggregate, or below
+	// the outermost SELECT is DuckDB's double; the values match within the float
+	// tolerance.
 	rowDivision = pgtype.Float8OID
 )
 
@@ -284,6 +286,8 @@ func testDiffNumericBinary(t *testing.T, ctx context.Context, lc, pc *pgx.Conn) 
 			FROM shop.products GROUP BY category ORDER BY category`, nil},
 		{`SELECT product_id, min(price) / 3 AS third, sum(price) / 7 AS seventh FROM shop.products GROUP BY product_id ORDER BY product_id`, nil},
 		{`SELECT store_id, avg(qty) AS a FROM shop.sales WHERE store_id <= $1 GROUP BY store_id ORDER BY a DESC, store_id`, []any{int32(4)}},
+		{`SELECT product_id, price / 7 AS q, price / 3 * 2 AS r FROM shop.products WHERE product_id <= $1 ORDER BY product_id`, []any{int64(30)}},
+		{`SELECT category, avg(price) * 2 AS x, sum(price) / 3 - 1 AS y FROM shop.products GROUP BY category ORDER BY category`, nil},
 	}
 	diffInModes(t, ctx, lc, pc, cases)
 }

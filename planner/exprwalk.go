@@ -47,6 +47,8 @@ func (ty *exprTyper) rewriteExpr(n *pg.Node, sc *exprScope) {
 	}
 	ty.visitChildren(n.ProtoReflect(), sc)
 	ty.rewriteNode(n, sc)
+	ty.rewriteSum(n, sc) // sumtypes.go
+	negateQuotient(n)    // numeric_semantics.go
 }
 
 // rewriteSelect rewrites one SELECT (and those nested in it) and records its

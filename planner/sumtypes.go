@@ -10,11 +10,32 @@ import (
 )
 
 // PostgreSQL's sum of smallint or integer is bigint; DuckDB's is HUGEINT, which
-// clients would see as numeric. The result columns of the outermost SELECT that are
-// a plain sum(x) (or sum(x) OVER ...) are checked at describe time: a probe
-// statement with min(x) in their place tells x's type, and where that is an integer
-// narrower than bigint the sum is cast to bigint. Sums nested in expressions or
-// subqueries keep DuckDB's type.
+// clients would see as numeric. Two passes cast such sums to bigint:
+//   - the typed rewrite (exprwalk.go) casts every sum whose argument it knows to be
+//     a smallint or integer, wherever it appears: sum(qty) + 1 is bigint as in
+//     PostgreSQL (sum of bigint stays numeric, as PostgreSQL's is);
+//   - result columns of the outermost SELECT that are still a plain sum(x) (or
+//     sum(x) OVER ...), x of a type the rewrite could not tell, are checked at
+//     describe time: a probe statement with min(x) in their place tells x's type,
+//     and where that is an integer narrower than bigint the sum is cast to bigint.
+
+// rewriteSum casts n to bigint when it is a sum of a smallint or integer.
+func (ty *exprTyper) rewriteSum(n *pg.Node, sc *exprScope) {
+	fc := n.GetFuncCall()
+	if fc == nil || len(fc.Args) != 1 || fc.AggStar {
+		return
+	}
+	fn := names(fc.Funcname)
+	if len(fn) == 2 && fn[0] == "pg_catalog" {
+		fn = fn[1:]
+	}
+	if len(fn) != 1 || !strings.EqualFold(fn[0], "sum") {
+		return
+	}
+	if t := ty.typeOf(fc.Args[0], sc); t == "int2" || t == "int4" {
+		n.Node = castTo(&pg.Node{Node: n.Node}, "int8").Node
+	}
+}
 
 // sumColumns returns the indexes of the outermost SELECT's result columns that are a
 // plain sum of one argument.

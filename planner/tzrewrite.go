@@ -302,8 +302,7 @@ func (ty *exprTyper) rewriteAExpr(n *pg.Node, a *pg.A_Expr, sc *exprScope) {
 			a.Lexpr = timestamptzText(a.Lexpr)
 		case op == "||" && r == tyTimestamptz:
 			a.Rexpr = timestamptzText(a.Rexpr)
-		case op == "/" && exactNumeric(l, r) && oncePerGroup(a.Lexpr) && oncePerGroup(a.Rexpr):
-			n.Node = numericQuotient(a.Lexpr, a.Rexpr).Node
+		case numericArith(n, a, op, l, r): // exact numeric /, and +, -, * on quotients (numeric_semantics.go)
 		case op == "-" && l == tyDate && r == tyDate:
 			n.Node = castTo(&pg.Node{Node: n.Node}, "int4").Node
 		case comparisonOps[op]:
