@@ -2,11 +2,14 @@ package planner
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/lakegate/lakegate/catalog"
 )
 
 // Constant folding for pruning: the values a predicate compares a column with, as
@@ -16,9 +19,12 @@ import (
 // date + integer adds days.
 type dateVal struct{ t time.Time }
 
-// tzTime is a timestamp with time zone: it compares with timestamp columns only
-// through the session time zone, so it is pushed to timestamptz columns only.
-type tzTime struct{ t time.Time }
+// tzTime is a timestamp with time zone: an instant, or, for a local time the
+// session's zone skips or repeats, the range of instants it may mean (lo < hi).
+type tzTime struct{ lo, hi time.Time }
+
+// exact reports whether the value is one instant.
+func (t tzTime) exact() bool { return t.lo.Equal(t.hi) }
 
 // interval is a PostgreSQL interval: months, days and microseconds add separately.
 type interval struct {
@@ -26,9 +32,28 @@ type interval struct {
 	micros       int64
 }
 
+// foldEnv is what folding needs besides the tree: the bound parameter values, their
+// types, and the session's TimeZone when the statement runs. Without a zone, values
+// that depend on it (a local time as timestamptz and back) are not folded.
+type foldEnv struct {
+	params    []any
+	paramOIDs []uint32
+	zone      *time.Location
+}
+
 // constant evaluates a constant, a parameter, a cast of a constant, or date/timestamp
+// arithmetic on constants to a Go value, without a time zone.
+func constant(n *pg.Node, params []any) (any, bool) { return foldEnv{params: params}.fold(n) }
+
+// castConst applies a cast to a folded value without a time zone.
+func castConst(v any, tn *pg.TypeName) (any, bool) { return foldEnv{}.cast(v, tn) }
+
+// fold evaluates a constant, a parameter, a cast of a constant, or date/timestamp
 // arithmetic on constants to a Go value.
-func constant(n *pg.Node, params []any) (any, bool) {
+func (e foldEnv) fold(n *pg.Node) (any, bool) {
+	if n == nil {
+		return nil, false
+	}
 	switch x := n.Node.(type) {
 	case *pg.Node_AConst:
 		c := x.AConst
@@ -45,34 +70,47 @@ func constant(n *pg.Node, params []any) (any, bool) {
 			return c.GetBoolval().Boolval, true
 		}
 	case *pg.Node_TypeCast:
-		v, ok := constant(x.TypeCast.Arg, params)
+		v, ok := e.fold(x.TypeCast.Arg)
 		if !ok {
 			return nil, false
 		}
-		return castConst(v, x.TypeCast.TypeName)
+		return e.cast(v, x.TypeCast.TypeName)
 	case *pg.Node_ParamRef:
 		i := int(x.ParamRef.Number) - 1
-		if i < 0 || i >= len(params) || params[i] == nil {
+		if i < 0 || i >= len(e.params) || e.params[i] == nil {
 			return nil, false
 		}
-		return params[i], true
+		v := e.params[i]
+		// Dates, timestamps and timestamptz all arrive as time.Time: the
+		// parameter's type says which.
+		if t, isTime := v.(time.Time); isTime && i < len(e.paramOIDs) {
+			switch e.paramOIDs[i] {
+			case catalog.OIDTimestamptz:
+				return tzTime{t, t}, true
+			case catalog.OIDDate:
+				return dateVal{time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)}, true
+			case catalog.OIDTimestamp:
+				return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC), true
+			}
+		}
+		return v, true
 	case *pg.Node_AExpr:
 		a := x.AExpr
 		if a.Kind != pg.A_Expr_Kind_AEXPR_OP || len(a.Name) != 1 || a.Lexpr == nil {
 			return nil, false
 		}
-		l, ok1 := constant(a.Lexpr, params)
-		r, ok2 := constant(a.Rexpr, params)
+		l, ok1 := e.fold(a.Lexpr)
+		r, ok2 := e.fold(a.Rexpr)
 		if !ok1 || !ok2 {
 			return nil, false
 		}
-		return arith(strVal(a.Name[0]), l, r)
+		return e.arith(strVal(a.Name[0]), l, r)
 	}
 	return nil, false
 }
 
-// castConst applies a cast to a folded value the way PostgreSQL does, or reports false.
-func castConst(v any, tn *pg.TypeName) (any, bool) {
+// cast applies a cast to a folded value the way PostgreSQL does, or reports false.
+func (e foldEnv) cast(v any, tn *pg.TypeName) (any, bool) {
 	if tn == nil || len(tn.Names) == 0 || len(tn.ArrayBounds) > 0 {
 		return nil, false
 	}
@@ -135,8 +173,8 @@ func castConst(v any, tn *pg.TypeName) (any, bool) {
 		switch x := v.(type) {
 		case dateVal:
 			return x, true
-		case string, time.Time:
-			t, ok := toTime(x)
+		case string, time.Time, tzTime:
+			t, ok := e.wall(x)
 			if !ok {
 				return nil, false
 			}
@@ -146,18 +184,15 @@ func castConst(v any, tn *pg.TypeName) (any, bool) {
 		if len(tn.Typmods) > 0 {
 			return nil, false // rounds to fewer fractional digits
 		}
-		if t, ok := toTime(v); ok {
+		if t, ok := e.wall(v); ok {
 			return t, true
 		}
 	case "timestamptz":
 		if len(tn.Typmods) > 0 {
 			return nil, false
 		}
-		if _, isTimestamp := v.(time.Time); isTimestamp {
-			return nil, false // a timestamp becomes an instant in the session's TimeZone
-		}
-		if t, ok := toTimeTz(v); ok {
-			return tzTime{t}, true
+		if t, ok := e.instant(v); ok {
+			return t, true
 		}
 	case "interval":
 		if len(tn.Typmods) > 0 {
@@ -171,6 +206,101 @@ func castConst(v any, tn *pg.TypeName) (any, bool) {
 		}
 	}
 	return nil, false
+}
+
+// wall converts to a timestamp without time zone: a timestamptz becomes its local
+// time in the session's zone.
+func (e foldEnv) wall(v any) (time.Time, bool) {
+	if t, ok := v.(tzTime); ok {
+		if e.zone == nil || !t.exact() {
+			return time.Time{}, false
+		}
+		return localTime(t.lo, e.zone), true
+	}
+	return toTime(v)
+}
+
+// instant converts to a timestamp with time zone: a date, a timestamp or text
+// without a zone is a local time in the session's zone.
+func (e foldEnv) instant(v any) (tzTime, bool) {
+	switch x := v.(type) {
+	case tzTime:
+		return x, true
+	case time.Time, dateVal:
+		if e.zone == nil {
+			return tzTime{}, false
+		}
+		w, _ := toTime(x)
+		return fromLocal(w, e.zone), true
+	case string:
+		w, off, hasOff, ok := parseTimestamp(x)
+		if !ok {
+			return tzTime{}, false
+		}
+		if hasOff {
+			t := w.Add(-time.Duration(off) * time.Second)
+			return tzTime{t, t}, true
+		}
+		if e.zone == nil {
+			return tzTime{}, false
+		}
+		return fromLocal(w, e.zone), true
+	}
+	return tzTime{}, false
+}
+
+// localTime is the wall-clock time of instant t in zone, as a time in UTC.
+func localTime(t time.Time, zone *time.Location) time.Time {
+	l := t.In(zone)
+	return time.Date(l.Year(), l.Month(), l.Day(), l.Hour(), l.Minute(), l.Second(), l.Nanosecond(), time.UTC)
+}
+
+// fromLocal is the instant of wall-clock time w (fields in UTC) in zone. A time the
+// zone skips (a DST gap) or repeats (an overlap) gives the range of instants the
+// zone's offsets around it allow: PostgreSQL picks the later one, and pruning
+// only needs a range that holds it.
+func fromLocal(w time.Time, zone *time.Location) tzTime {
+	offs := zoneOffsets(zone, w)
+	var valid []time.Time
+	for _, off := range offs {
+		t := w.Add(-time.Duration(off) * time.Second)
+		if _, o := t.In(zone).Zone(); o == off {
+			valid = append(valid, t)
+		}
+	}
+	if len(valid) == 1 {
+		return tzTime{valid[0], valid[0]}
+	}
+	lo, hi := slices.Min(offs), slices.Max(offs)
+	return tzTime{w.Add(-time.Duration(hi) * time.Second), w.Add(-time.Duration(lo) * time.Second)}
+}
+
+// zoneOffsets lists the UTC offsets (seconds east) zone uses within two days of t:
+// every offset a local time near t can be read with.
+func zoneOffsets(zone *time.Location, t time.Time) []int {
+	from, to := t.Add(-48*time.Hour), t.Add(48*time.Hour)
+	cur := from.In(zone)
+	_, off := cur.Zone()
+	offs := []int{off}
+	for range 64 {
+		_, end := cur.ZoneBounds()
+		if end.IsZero() || end.After(to) || !end.After(cur) {
+			break
+		}
+		cur = end.In(zone)
+		if _, off = cur.Zone(); !slices.Contains(offs, off) {
+			offs = append(offs, off)
+		}
+	}
+	return offs
+}
+
+// wallBounds is the range of local times in zone that the instants lo..hi can be
+// read as (a local time compared with an instant is converted in the zone): wide
+// where the zone's offset changes nearby.
+func wallBounds(t tzTime, zone *time.Location) (time.Time, time.Time) {
+	loOffs, hiOffs := zoneOffsets(zone, t.lo), zoneOffsets(zone, t.hi)
+	return t.lo.Add(time.Duration(slices.Min(loOffs)) * time.Second), t.hi.Add(time.Duration(slices.Max(hiOffs)) * time.Second)
 }
 
 // castInt converts to an integer as PostgreSQL's casts do: numerics round half away
@@ -199,8 +329,8 @@ func castInt(v any) (int64, bool) {
 	return 0, false
 }
 
-// arith folds + and - on dates, timestamps, intervals and integers.
-func arith(op string, l, r any) (any, bool) {
+// arith folds + and - on dates, timestamps, timestamptz, intervals and integers.
+func (e foldEnv) arith(op string, l, r any) (any, bool) {
 	if op != "+" && op != "-" {
 		return nil, false
 	}
@@ -210,11 +340,13 @@ func arith(op string, l, r any) (any, bool) {
 	}
 	if s, ok := r.(string); ok {
 		// an untyped literal next to a date or timestamp is an interval or an integer
-		if _, isTime := l.(time.Time); isTime {
+		switch l.(type) {
+		case time.Time, tzTime:
 			if iv, ok := parseInterval(s); ok {
 				r = iv
 			}
-		} else if _, isDate := l.(dateVal); isDate {
+		}
+		if _, isDate := l.(dateVal); isDate {
 			if i, err := strconv.ParseInt(strings.TrimSpace(s), 10, 32); err == nil {
 				r = i
 			} else if iv, ok := parseInterval(s); ok {
@@ -243,6 +375,10 @@ func arith(op string, l, r any) (any, bool) {
 		if y, ok := r.(interval); ok {
 			return addInterval(x, y, sign), true
 		}
+	case tzTime:
+		if y, ok := r.(interval); ok {
+			return e.addInterval(x, y, sign)
+		}
 	case interval:
 		if op == "+" {
 			switch y := r.(type) {
@@ -250,10 +386,27 @@ func arith(op string, l, r any) (any, bool) {
 				return addInterval(y.t, x, 1), true
 			case time.Time:
 				return addInterval(y, x, 1), true
+			case tzTime:
+				return e.addInterval(y, x, 1)
 			}
 		}
 	}
 	return nil, false
+}
+
+// addInterval adds an interval to a timestamptz as PostgreSQL does: months and days
+// to the local time in the session's zone, then the time part as elapsed time.
+func (e foldEnv) addInterval(t tzTime, iv interval, sign int) (tzTime, bool) {
+	d := time.Duration(int64(sign)*iv.micros) * time.Microsecond
+	if iv.months == 0 && iv.days == 0 {
+		return tzTime{t.lo.Add(d), t.hi.Add(d)}, true
+	}
+	w, ok := e.wall(t)
+	if !ok {
+		return tzTime{}, false
+	}
+	r := fromLocal(addInterval(w, interval{months: iv.months, days: iv.days}, sign), e.zone)
+	return tzTime{r.lo.Add(d), r.hi.Add(d)}, true
 }
 
 // addInterval adds months (clamping to the month's last day, as PostgreSQL does),

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"math"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,28 +15,34 @@ import (
 )
 
 // filterFor turns a scan's conjuncts into an Iceberg expression with the bound
-// parameter values. Conjuncts that cannot be expressed are left out: pruning may only
-// keep too much, never too little, and DuckDB applies the whole WHERE clause anyway.
-func filterFor(r *scanRef, params []any) iceberg.BooleanExpression {
+// parameter values and the session's TimeZone in force when the statement runs.
+func (q *queryStmt) filterFor(r *scanRef, params []any) iceberg.BooleanExpression {
+	return filterFor(r, foldEnv{params: params, paramOIDs: q.ParamOIDs(), zone: q.s.timeZone()})
+}
+
+// filterFor turns a scan's conjuncts into an Iceberg expression. Conjuncts that
+// cannot be expressed are left out: pruning may only keep too much, never too
+// little, and DuckDB applies the whole WHERE clause anyway.
+func filterFor(r *scanRef, env foldEnv) iceberg.BooleanExpression {
 	schema := r.schema
 	if schema == nil {
 		schema = r.table.Metadata().CurrentSchema()
 	}
 	var out iceberg.BooleanExpression = iceberg.AlwaysTrue{}
 	for _, c := range r.conjuncts {
-		if e, ok := toIceberg(c, schema, params); ok {
+		if e, ok := toIceberg(c, schema, env); ok {
 			out = iceberg.NewAnd(out, e)
 		}
 	}
 	return out
 }
 
-func toIceberg(n *pg.Node, schema *iceberg.Schema, params []any) (iceberg.BooleanExpression, bool) {
+func toIceberg(n *pg.Node, schema *iceberg.Schema, env foldEnv) (iceberg.BooleanExpression, bool) {
 	switch x := n.Node.(type) {
 	case *pg.Node_BoolExpr:
 		var parts []iceberg.BooleanExpression
 		for _, a := range x.BoolExpr.Args {
-			e, ok := toIceberg(a, schema, params)
+			e, ok := toIceberg(a, schema, env)
 			if !ok {
 				return nil, false
 			}
@@ -51,14 +58,18 @@ func toIceberg(n *pg.Node, schema *iceberg.Schema, params []any) (iceberg.Boolea
 			}
 			return out, true
 		case pg.BoolExprType_NOT_EXPR:
+			// NOT of a widened range would drop matching rows: only exact
+			// predicates are negated.
+			if !exactPredicate(x.BoolExpr.Args[0], schema, env) {
+				return nil, false
+			}
 			return iceberg.NewNot(parts[0]), true
 		}
 	case *pg.Node_NullTest:
-		col, f, ok := column(x.NullTest.Arg, schema)
+		col, _, ok := column(x.NullTest.Arg, schema)
 		if !ok {
 			return nil, false
 		}
-		_ = f
 		if x.NullTest.Nulltesttype == pg.NullTestType_IS_NULL {
 			return iceberg.IsNull(iceberg.Reference(col)), true
 		}
@@ -69,9 +80,39 @@ func toIceberg(n *pg.Node, schema *iceberg.Schema, params []any) (iceberg.Boolea
 			return iceberg.EqualTo(iceberg.Reference(col), true), true
 		}
 	case *pg.Node_AExpr:
-		return aexpr(x.AExpr, schema, params)
+		return aexpr(x.AExpr, schema, env)
 	}
 	return nil, false
+}
+
+// exactPredicate reports whether every value n compares a column with converts
+// exactly (no widened range), so that its negation may be pushed too.
+func exactPredicate(n *pg.Node, schema *iceberg.Schema, env foldEnv) bool {
+	exact := true
+	walk(n, func(m protoreflect.Message) bool {
+		a, ok := m.Interface().(*pg.A_Expr)
+		if !ok || !exact {
+			return exact
+		}
+		_, f, ok := column(a.Lexpr, schema)
+		vals := []*pg.Node{a.Rexpr}
+		if l := a.Rexpr.GetList(); l != nil {
+			vals = l.Items
+		}
+		if !ok {
+			if _, f, ok = column(a.Rexpr, schema); !ok {
+				return true
+			}
+			vals = []*pg.Node{a.Lexpr}
+		}
+		for _, v := range vals {
+			if lo, hi, ok := bounds(v, f.Type, env); ok && !lo.Equals(hi) {
+				exact = false
+			}
+		}
+		return exact
+	})
+	return exact
 }
 
 func andAll(parts []iceberg.BooleanExpression) iceberg.BooleanExpression {
@@ -89,32 +130,45 @@ var ops = map[string]iceberg.Operation{
 	"<": iceberg.OpLT, "<=": iceberg.OpLTEQ, ">": iceberg.OpGT, ">=": iceberg.OpGTEQ,
 }
 
-func aexpr(a *pg.A_Expr, schema *iceberg.Schema, params []any) (iceberg.BooleanExpression, bool) {
+func aexpr(a *pg.A_Expr, schema *iceberg.Schema, env foldEnv) (iceberg.BooleanExpression, bool) {
 	op := ""
 	if len(a.Name) == 1 {
 		op = strVal(a.Name[0])
 	}
 	switch a.Kind {
 	case pg.A_Expr_Kind_AEXPR_OP:
-		left, right := a.Lexpr, a.Rexpr
-		col, f, ok := column(left, schema)
+		right := a.Rexpr
+		col, f, ok := column(a.Lexpr, schema)
 		if !ok {
-			if col, f, ok = column(right, schema); !ok {
+			if col, f, ok = column(a.Rexpr, schema); !ok {
 				return nil, false
 			}
-			left, right = right, left
+			right = a.Lexpr
 			op = flipped[op]
 		}
 		iop, known := ops[op]
 		if !known {
 			return nil, false
 		}
-		lit, ok := literal(right, f.Type, params)
+		lo, hi, ok := bounds(right, f.Type, env)
 		if !ok {
 			return nil, false
 		}
-		_ = left
-		return iceberg.LiteralPredicate(iop, iceberg.Reference(col), lit), true
+		ref := iceberg.Reference(col)
+		if lo.Equals(hi) {
+			return iceberg.LiteralPredicate(iop, ref, lo), true
+		}
+		// A range of values (a local time the zone skips or repeats): the column
+		// compares with the value somewhere in it.
+		switch iop {
+		case iceberg.OpEQ:
+			return iceberg.NewAnd(iceberg.LiteralPredicate(iceberg.OpGTEQ, ref, lo), iceberg.LiteralPredicate(iceberg.OpLTEQ, ref, hi)), true
+		case iceberg.OpLT, iceberg.OpLTEQ:
+			return iceberg.LiteralPredicate(iceberg.OpLTEQ, ref, hi), true
+		case iceberg.OpGT, iceberg.OpGTEQ:
+			return iceberg.LiteralPredicate(iceberg.OpGTEQ, ref, lo), true
+		}
+		return nil, false
 	case pg.A_Expr_Kind_AEXPR_IN:
 		col, f, ok := column(a.Lexpr, schema)
 		list := a.Rexpr.GetList()
@@ -123,7 +177,7 @@ func aexpr(a *pg.A_Expr, schema *iceberg.Schema, params []any) (iceberg.BooleanE
 		}
 		lits := make([]iceberg.Literal, 0, len(list.Items))
 		for _, it := range list.Items {
-			l, ok := literal(it, f.Type, params)
+			l, ok := literal(it, f.Type, env)
 			if !ok {
 				return nil, false
 			}
@@ -140,14 +194,17 @@ func aexpr(a *pg.A_Expr, schema *iceberg.Schema, params []any) (iceberg.BooleanE
 		if !ok || list == nil || len(list.Items) != 2 {
 			return nil, false
 		}
-		lo, ok1 := literal(list.Items[0], f.Type, params)
-		hi, ok2 := literal(list.Items[1], f.Type, params)
+		lo, loHi, ok1 := bounds(list.Items[0], f.Type, env)
+		hiLo, hi, ok2 := bounds(list.Items[1], f.Type, env)
 		if !ok1 || !ok2 {
 			return nil, false
 		}
 		e := iceberg.NewAnd(iceberg.LiteralPredicate(iceberg.OpGTEQ, iceberg.Reference(col), lo),
 			iceberg.LiteralPredicate(iceberg.OpLTEQ, iceberg.Reference(col), hi))
 		if a.Kind == pg.A_Expr_Kind_AEXPR_NOT_BETWEEN {
+			if !lo.Equals(loHi) || !hiLo.Equals(hi) {
+				return nil, false
+			}
 			return iceberg.NewNot(e), true
 		}
 		return e, true
@@ -156,7 +213,7 @@ func aexpr(a *pg.A_Expr, schema *iceberg.Schema, params []any) (iceberg.BooleanE
 		if !ok || op != "~~" || !f.Type.Equals(iceberg.PrimitiveTypes.String) {
 			return nil, false
 		}
-		v, ok := constant(a.Rexpr, params)
+		v, ok := env.fold(a.Rexpr)
 		s, isStr := v.(string)
 		if !ok || !isStr {
 			return nil, false
@@ -185,75 +242,104 @@ func column(n *pg.Node, schema *iceberg.Schema) (string, iceberg.NestedField, bo
 	return name, f, true
 }
 
-// literal converts a constant to an Iceberg literal of the column's type, or reports
-// false when the conversion is not exact.
-func literal(n *pg.Node, t iceberg.Type, params []any) (iceberg.Literal, bool) {
-	v, ok := constant(n, params)
-	if !ok {
+// literal converts a constant to one Iceberg literal of the column's type, or
+// reports false when the conversion is not exact.
+func literal(n *pg.Node, t iceberg.Type, env foldEnv) (iceberg.Literal, bool) {
+	lo, hi, ok := bounds(n, t, env)
+	if !ok || !lo.Equals(hi) {
 		return nil, false
 	}
+	return lo, true
+}
+
+// bounds converts a constant to Iceberg literals of the column's type: the value,
+// or the least and greatest values it can stand for where a time zone makes it a
+// range (a local time the zone skips or repeats; an instant compared with a
+// timestamp column near a change of the zone's offset). It reports false when
+// no conversion is exact.
+func bounds(n *pg.Node, t iceberg.Type, env foldEnv) (lo, hi iceberg.Literal, ok bool) {
+	v, ok := env.fold(n)
+	if !ok {
+		return nil, nil, false
+	}
+	one := func(l iceberg.Literal, ok bool) (iceberg.Literal, iceberg.Literal, bool) { return l, l, ok }
 	switch t.(type) {
 	case iceberg.Int32Type, iceberg.Int64Type:
 		i, ok := toInt(v)
 		if !ok {
-			return nil, false
+			return nil, nil, false
 		}
 		if _, is32 := t.(iceberg.Int32Type); is32 {
 			if i < math.MinInt32 || i > math.MaxInt32 {
-				return nil, false
+				return nil, nil, false
 			}
-			return iceberg.NewLiteral(int32(i)), true
+			return one(iceberg.NewLiteral(int32(i)), true)
 		}
-		return iceberg.NewLiteral(i), true
+		return one(iceberg.NewLiteral(i), true)
 	case iceberg.Float32Type, iceberg.Float64Type:
 		f, ok := toFloat(v)
 		if !ok {
-			return nil, false
+			return nil, nil, false
 		}
 		if _, is32 := t.(iceberg.Float32Type); is32 {
-			return nil, false // float4 comparisons round; not worth the risk
+			return nil, nil, false // float4 comparisons round; not worth the risk
 		}
-		return iceberg.NewLiteral(f), true
+		return one(iceberg.NewLiteral(f), true)
 	case iceberg.DecimalType:
 		s := toText(v)
 		if s == "" {
-			return nil, false
+			return nil, nil, false
 		}
 		l, err := iceberg.NewLiteral(s).To(t)
-		return l, err == nil
+		return one(l, err == nil)
 	case iceberg.StringType:
 		s, ok := v.(string)
-		return iceberg.NewLiteral(s), ok
+		return one(iceberg.NewLiteral(s), ok)
 	case iceberg.BooleanType:
 		switch b := v.(type) {
 		case bool:
-			return iceberg.NewLiteral(b), true
+			return one(iceberg.NewLiteral(b), true)
 		case string:
 			if pb, err := strconv.ParseBool(b); err == nil {
-				return iceberg.NewLiteral(pb), true
+				return one(iceberg.NewLiteral(pb), true)
 			}
 		}
 	case iceberg.DateType:
+		if _, isTz := v.(tzTime); isTz {
+			return nil, nil, false
+		}
 		tm, ok := toTime(v)
 		if !ok || tm.Hour() != 0 || tm.Minute() != 0 || tm.Second() != 0 || tm.Nanosecond() != 0 {
-			return nil, false
+			return nil, nil, false
 		}
-		return iceberg.NewLiteral(iceberg.Date(tm.Unix() / 86400)), true
+		return one(iceberg.NewLiteral(iceberg.Date(tm.Unix()/86400)), true)
 	case iceberg.TimestampType:
+		if tz, isTz := v.(tzTime); isTz {
+			// PostgreSQL compares the column's local time, read in the session's
+			// zone, with the instant.
+			if env.zone == nil {
+				return nil, nil, false
+			}
+			l, h := wallBounds(tz, env.zone)
+			return micros(l), micros(h), true
+		}
 		tm, ok := toTime(v)
 		if !ok {
-			return nil, false
+			return nil, nil, false
 		}
-		return iceberg.NewLiteral(iceberg.Timestamp(tm.UnixMicro())), true
+		return one(micros(tm), true)
 	case iceberg.TimestampTzType:
-		tm, ok := toTimeTz(v)
+		tz, ok := env.instant(v)
 		if !ok {
-			return nil, false
+			return nil, nil, false
 		}
-		return iceberg.NewLiteral(iceberg.Timestamp(tm.UnixMicro())), true
+		return micros(tz.lo), micros(tz.hi), true
 	}
-	return nil, false
+	return nil, nil, false
 }
+
+// micros is an Iceberg timestamp literal; values come with whole microseconds.
+func micros(t time.Time) iceberg.Literal { return iceberg.NewLiteral(iceberg.Timestamp(t.UnixMicro())) }
 
 func toInt(v any) (int64, bool) {
 	switch x := v.(type) {
@@ -293,11 +379,56 @@ func toText(v any) string {
 	return ""
 }
 
-var timeLayouts = []string{
-	"2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999", "2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02",
+// timestampText is PostgreSQL's ISO timestamp input: a date, optionally a time
+// with a fraction, optionally a UTC offset. Other spellings are not folded.
+var timestampText = regexp.MustCompile(`^(\d{4})-(\d{1,2})-(\d{1,2})(?:(?:[ T]|\s+)(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?` +
+	`\s*(?:(?i:(z|utc|gmt))|([+-])(\d{1,2})(?::?(\d{2}))?(?::?(\d{2}))?)?$`)
+
+// parseTimestamp reads timestamp text: its wall-clock fields (as UTC) and, when it
+// has one, its UTC offset in seconds east. Text with more than six fractional
+// digits is not read (PostgreSQL rounds it to microseconds, DuckDB truncates).
+func parseTimestamp(s string) (wall time.Time, off int, hasOff, ok bool) {
+	wall, off, hasOff, digits, ok := parseTimestampText(s)
+	return wall, off, hasOff, ok && digits <= 6
 }
 
-// toTime reads a timestamp without time zone: wall-clock fields as UTC.
+// parseTimestampText is parseTimestamp with any fraction, and its number of digits.
+func parseTimestampText(s string) (wall time.Time, off int, hasOff bool, digits int, ok bool) {
+	m := timestampText.FindStringSubmatch(strings.TrimSpace(s))
+	if m == nil {
+		return time.Time{}, 0, false, 0, false
+	}
+	n := func(i int) int {
+		v, _ := strconv.Atoi(m[i])
+		return v
+	}
+	y, mo, d, h, mi, sec := n(1), n(2), n(3), n(4), n(5), n(6)
+	if mo < 1 || mo > 12 || d < 1 || d > time.Date(y, time.Month(mo)+1, 0, 0, 0, 0, 0, time.UTC).Day() || h > 23 || mi > 59 || sec > 59 {
+		return time.Time{}, 0, false, 0, false
+	}
+	ns := 0
+	if digits = len(m[7]); digits > 0 {
+		ns, _ = strconv.Atoi((m[7] + "00000000")[:9])
+	}
+	wall = time.Date(y, time.Month(mo), d, h, mi, sec, ns, time.UTC)
+	switch {
+	case m[8] != "":
+		hasOff = true
+	case m[9] != "":
+		oh, om, os := n(10), n(11), n(12)
+		if oh > 15 || om > 59 || os > 59 {
+			return time.Time{}, 0, false, 0, false
+		}
+		off, hasOff = oh*3600+om*60+os, true
+		if m[9] == "-" {
+			off = -off
+		}
+	}
+	return wall, off, hasOff, digits, true
+}
+
+// toTime reads a timestamp without time zone: wall-clock fields as UTC. A UTC
+// offset in text is ignored, as PostgreSQL's timestamp input does.
 func toTime(v any) (time.Time, bool) {
 	switch x := v.(type) {
 	case dateVal:
@@ -305,28 +436,23 @@ func toTime(v any) (time.Time, bool) {
 	case time.Time:
 		return time.Date(x.Year(), x.Month(), x.Day(), x.Hour(), x.Minute(), x.Second(), x.Nanosecond(), time.UTC), true
 	case string:
-		for _, l := range timeLayouts {
-			if t, err := time.ParseInLocation(l, strings.TrimSpace(x), time.UTC); err == nil {
-				return t, true
-			}
-		}
+		t, _, _, ok := parseTimestamp(x)
+		return t, ok
 	}
 	return time.Time{}, false
 }
 
-// toTimeTz reads a timestamp with time zone; strings need an explicit offset.
+// toTimeTz reads a timestamp with time zone without the session's zone: an
+// instant, or text with an explicit offset.
 func toTimeTz(v any) (time.Time, bool) {
 	switch x := v.(type) {
 	case tzTime:
-		return x.t, true
+		return x.lo, x.exact()
 	case time.Time:
 		return x, true
 	case string:
-		for _, l := range []string{"2006-01-02 15:04:05.999999999Z07:00", "2006-01-02 15:04:05.999999999Z07", "2006-01-02T15:04:05.999999999Z07:00"} {
-			if t, err := time.Parse(l, strings.TrimSpace(x)); err == nil {
-				return t, true
-			}
-		}
+		t, ok := foldEnv{}.instant(x)
+		return t.lo, ok
 	}
 	return time.Time{}, false
 }

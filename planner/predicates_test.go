@@ -53,7 +53,7 @@ func TestToIceberg(t *testing.T) {
 		{"nosuch = 1", nil, ""},
 	}
 	for _, c := range cases {
-		e, ok := toIceberg(where(t, c.sql), salesSchema, c.params)
+		e, ok := toIceberg(where(t, c.sql), salesSchema, foldEnv{params: c.params})
 		got := ""
 		if ok {
 			got = e.String()
@@ -107,7 +107,7 @@ func TestConstantFolding(t *testing.T) {
 		{"ts < now() - interval '1 day'", ""},
 	}
 	for _, c := range cases {
-		e, ok := toIceberg(where(t, c.sql), salesSchema, nil)
+		e, ok := toIceberg(where(t, c.sql), salesSchema, foldEnv{})
 		got := ""
 		if ok {
 			got = e.String()
@@ -177,7 +177,7 @@ func TestJoinPropagation(t *testing.T) {
 		collectConjuncts(tree.Stmts[0].Stmt, refs)
 		for i, want := range []string{c.wantA, c.wantB, c.wantC} {
 			got := ""
-			if e := filterFor(refs[i], nil); e.Op() != iceberg.OpTrue {
+			if e := filterFor(refs[i], foldEnv{}); e.Op() != iceberg.OpTrue {
 				got = e.String()
 				got = strings.TrimPrefix(got, "And(left=AlwaysTrue(), right=")
 			}
@@ -218,7 +218,7 @@ func TestSubqueryPushdown(t *testing.T) {
 		}
 		collectConjuncts(tree.Stmts[0].Stmt, []*scanRef{r})
 		got := ""
-		if e := filterFor(r, nil); e.Op() != iceberg.OpTrue {
+		if e := filterFor(r, foldEnv{}); e.Op() != iceberg.OpTrue {
 			got = e.String()
 		}
 		if got != c.want && !slices.Contains(strings.Split(c.want, "|"), got) {

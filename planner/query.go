@@ -233,7 +233,7 @@ func (q *queryStmt) plan(ctx context.Context, params []any, loaded map[string]*t
 			}
 		}
 		req := pushdown.Request{
-			Name: r.ref.String(), Table: t, SnapshotID: v.snapshotID, Filter: filterFor(r, params), Remap: r.cat.Remapper(),
+			Name: r.ref.String(), Table: t, SnapshotID: v.snapshotID, Filter: q.filterFor(r, params), Remap: r.cat.Remapper(),
 		}
 		spec, err := pushdown.Plan(ctx, req)
 		if err != nil && pgerr.Code(err) == pgerr.IOError && req.Filter.Op() != iceberg.OpTrue && ctx.Err() == nil {

@@ -1,11 +1,13 @@
 package planner
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/lakegate/lakegate/catalog"
@@ -112,6 +114,7 @@ func rewriteTimeZones(root *pg.Node, scans []*scanRef) {
 		return
 	}
 	ty := newExprTyper(scans)
+	walkNodes(root, ty.rewriteSeries)
 	ty.visit(root.ProtoReflect(), nil)
 	numericResultColumns(root.GetSelectStmt())
 	plainQuotients(root)
@@ -172,24 +175,40 @@ func (ty *exprTyper) toTimestamptz(e *pg.Node, from string) *pg.Node {
 		return &pg.Node{Node: call(tzUTCFunc, castTo(e, "timestamp"))}
 	case tyUnknownLit:
 		s, ok := stringConst(e)
-		if !ok || !zonelessTimestamp(s) {
-			return nil // an explicit zone or offset: DuckDB reads it right
+		if !ok {
+			return nil
+		}
+		w, off, hasOff, digits, ok := parseTimestampText(s)
+		switch {
+		case !ok:
+			return nil // another spelling: DuckDB reads it or fails
+		case hasOff && (digits > 6 || timestampText.FindStringSubmatch(strings.TrimSpace(s))[6] != ""):
+			return nil // DuckDB reads it right
+		case hasOff:
+			// DuckDB wants seconds before an offset (PostgreSQL does not).
+			return castTo(&pg.Node{Node: constNode(w.Format("2006-01-02 15:04:05.999999") + offsetText(off))}, "timestamptz")
 		}
 		return &pg.Node{Node: call(tzUTCFunc, castTo(e, "timestamp"))}
 	}
 	return nil
 }
 
+// offsetText writes a UTC offset as +hh:mm[:ss].
+func offsetText(off int) string {
+	sign := "+"
+	if off < 0 {
+		sign, off = "-", -off
+	}
+	s := fmt.Sprintf("%s%02d:%02d", sign, off/3600, off%3600/60)
+	if off%60 != 0 {
+		s += fmt.Sprintf(":%02d", off%60)
+	}
+	return s
+}
+
 // timestamptzText is PostgreSQL's text of a timestamptz: local time and UTC offset.
 func timestamptzText(x *pg.Node) *pg.Node {
 	return &pg.Node{Node: call("lakegate_tztext", &pg.Node{Node: call(tzLocalFunc, x)}, x)}
-}
-
-// zonelessTimestamp reports whether a timestamptz literal is a date and time
-// without a zone, which PostgreSQL reads in the session zone.
-func zonelessTimestamp(s string) bool {
-	_, ok := toTime(s)
-	return ok
 }
 
 // timestamptzLocalFields are the extract fields PostgreSQL computes from a
@@ -337,4 +356,123 @@ func (ty *exprTyper) compareAsTimestamptz(l, r string, le, re **pg.Node) {
 			*le = e
 		}
 	}
+}
+
+// seriesSQL is a generate_series over timestamptz stepping in the session's
+// zone. $1, $2 and $3 are the start, the end and the step; %[1]s, %[2]s and %[3]s
+// are "<=", "+" and "ASC" for a step forward (">=", "-" and "DESC" back). It is
+// the series of local times from the start's local time, each read back in the
+// zone. Where a local time falls into a DST gap PostgreSQL goes on from the
+// shifted time: every later local time moves by the shift (the window), and the
+// local end is one day further out so that shifted values before the end are
+// there. The filter ends the series where PostgreSQL does, at the end instant.
+const seriesSQL = `SELECT lakegate_gs_v FROM (SELECT lakegate_tzutc(lakegate_gs + coalesce(max(CASE
+	WHEN lakegate_tzlocal(lakegate_tzutc(lakegate_gs)) <> lakegate_gs THEN lakegate_tzlocal(lakegate_tzutc(lakegate_gs)) - lakegate_gs END)
+	OVER (ORDER BY lakegate_gs %[3]s ROWS UNBOUNDED PRECEDING), interval '0 seconds')) AS lakegate_gs_v
+	FROM generate_series(lakegate_tzlocal($1), lakegate_tzlocal($2) %[2]s interval '1 day', $3) lakegate_gs(lakegate_gs)) lakegate_gs
+	WHERE lakegate_gs_v %[1]s $2`
+
+// rewriteSeries makes generate_series over timestamptz step in the session's
+// zone, as PostgreSQL adds the interval to each value (a '1 day' step keeps local
+// midnight across a DST change), where DuckDB steps in UTC: in FROM the function
+// becomes the subquery seriesSQL, in a select list the unnest of its values.
+// Only constant steps of whole days and months are rewritten: a step of hours,
+// minutes or seconds is elapsed time, which DuckDB already gets right.
+func (ty *exprTyper) rewriteSeries(n *pg.Node) {
+	if sel := n.GetSelectStmt(); sel != nil {
+		for _, t := range sel.TargetList {
+			rt := t.GetResTarget()
+			if rt == nil || rt.Val == nil || rt.Val.GetFuncCall() == nil {
+				continue
+			}
+			if e := ty.seriesSQL(rt.Val.GetFuncCall(), true); e != nil {
+				if rt.Name == "" {
+					rt.Name = "generate_series"
+				}
+				rt.Val = e
+			}
+		}
+		return
+	}
+	rf := n.GetRangeFunction()
+	if rf == nil || rf.Ordinality || rf.IsRowsfrom || len(rf.Functions) != 1 || len(rf.Coldeflist) > 0 {
+		return
+	}
+	l := rf.Functions[0].GetList()
+	if l == nil || len(l.Items) == 0 || l.Items[0].GetFuncCall() == nil || rf.Alias != nil && len(rf.Alias.Colnames) > 1 {
+		return
+	}
+	sel := ty.seriesSQL(l.Items[0].GetFuncCall(), false)
+	if sel == nil {
+		return
+	}
+	alias, col := "generate_series", "generate_series"
+	if rf.Alias != nil {
+		alias, col = rf.Alias.Aliasname, rf.Alias.Aliasname
+		if len(rf.Alias.Colnames) == 1 {
+			col = strVal(rf.Alias.Colnames[0])
+		}
+	}
+	n.Node = &pg.Node_RangeSubselect{RangeSubselect: &pg.RangeSubselect{
+		Lateral:  rf.Lateral,
+		Subquery: sel,
+		Alias:    &pg.Alias{Aliasname: alias, Colnames: []*pg.Node{pg.MakeStrNode(col)}},
+	}}
+}
+
+// seriesSQL returns the rewrite of a generate_series call over timestamptz with a
+// constant step of days and months: the SELECT of seriesSQL, or for a select list
+// the unnest of its values in order; nil for any other call.
+func (ty *exprTyper) seriesSQL(fc *pg.FuncCall, list bool) *pg.Node {
+	if len(fc.Args) != 3 || fc.AggStar || fc.Over != nil || len(fc.AggOrder) > 0 || fc.AggFilter != nil {
+		return nil
+	}
+	fn := names(fc.Funcname)
+	if fn[len(fn)-1] != "generate_series" || len(fn) > 2 || len(fn) == 2 && fn[0] != "pg_catalog" {
+		return nil
+	}
+	args := make([]*pg.Node, 3)
+	tz := false
+	for i, a := range fc.Args[:2] {
+		switch ty.typeOf(a, nil) {
+		case tyTimestamptz:
+			tz = true
+			args[i] = a
+		case tyUnknownLit:
+			args[i] = castTo(a, "timestamptz")
+		default:
+			return nil
+		}
+	}
+	v, ok := foldEnv{}.fold(fc.Args[2])
+	if s, isText := v.(string); ok && isText {
+		v, ok = parseInterval(s)
+	}
+	step, isInterval := v.(interval)
+	if !tz || !ok || !isInterval || step.micros != 0 || step.months*step.days < 0 || step.months == 0 && step.days == 0 {
+		return nil
+	}
+	args[2] = castTo(fc.Args[2], "interval")
+	end, sign, order := "<=", "+", "ASC"
+	if step.months < 0 || step.days < 0 {
+		end, sign, order = ">=", "-", "DESC"
+	}
+	sql := fmt.Sprintf(seriesSQL, end, sign, order)
+	if list {
+		sql = fmt.Sprintf("SELECT unnest((SELECT list(lakegate_gs_v ORDER BY lakegate_gs_v %s) FROM (%s) lakegate_gs_list))", order, sql)
+	}
+	tree, err := pg.Parse(sql)
+	if err != nil {
+		return nil
+	}
+	out := tree.Stmts[0].Stmt
+	walkNodes(out, func(p *pg.Node) {
+		if pr := p.GetParamRef(); pr != nil {
+			p.Node = proto.Clone(args[pr.Number-1]).(*pg.Node).Node
+		}
+	})
+	if list {
+		return out.GetSelectStmt().TargetList[0].GetResTarget().Val
+	}
+	return out
 }
