@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 
+	"go.uber.org/zap"
+
 	"github.com/lakegate/lakegate/catalog"
 )
 
@@ -28,7 +30,15 @@ func HotRelation(name string) string {
 // A snapshot of an Iceberg table never changes, so a copy of it answers every later
 // read of that snapshot: decoded, compressed in DuckDB's own format, with zone maps
 // per row group. Copies are made one at a time, so the size each adds is exact.
-func (e *Engine) Materialize(ctx context.Context, name, query string) (int64, error) {
+//
+// After the copy, quiesce (if not nil) is called to stop statements from reading
+// copies, and the copy is compressed (dictionary, RLE, bit packing, FSST: TPC-H SF 1
+// takes 275 MB instead of 1.46 GB, and most queries run as fast or faster on it).
+// DuckDB compresses only at a checkpoint, which it skips while another statement
+// reads the database; quiesce returns once none does and Materialize calls what it
+// returned when the checkpoint is over. A copy that could not be compressed stays
+// uncompressed and is measured so.
+func (e *Engine) Materialize(ctx context.Context, name, query string, quiesce func(context.Context) func()) (int64, error) {
 	e.hotMu.Lock()
 	defer e.hotMu.Unlock()
 	conn, err := e.acquire(ctx)
@@ -42,6 +52,14 @@ func (e *Engine) Materialize(ctx context.Context, name, query string) (int64, er
 	}
 	if _, err := conn.ExecContext(ctx, "CREATE TABLE "+HotRelation(name)+" AS SELECT * FROM "+query, nil); err != nil {
 		return 0, Error(err)
+	}
+	if quiesce != nil {
+		resume := quiesce(ctx)
+		_, err := conn.ExecContext(ctx, "CHECKPOINT "+hotDatabase, nil)
+		resume()
+		if err != nil {
+			e.log.Info("hot table copy left uncompressed", zap.String("copy", name), zap.Error(err))
+		}
 	}
 	after, err := hotBytes(ctx, conn)
 	if err != nil {

@@ -29,7 +29,8 @@ func TestHotTablesPolicy(t *testing.T) {
 
 	rangeOf := func(n int) func(context.Context) (string, error) {
 		return func(context.Context) (string, error) {
-			return fmt.Sprintf("(SELECT range AS id, range * 2 AS twice FROM range(%d))", n), nil
+			// Random values: compression cannot shrink them below 8 bytes a row.
+			return fmt.Sprintf("(SELECT range AS id, (hash(range) >> 1)::BIGINT AS twice FROM range(%d))", n), nil
 		}
 	}
 	count := func(rel string) int64 {
@@ -78,7 +79,9 @@ func TestHotTablesPolicy(t *testing.T) {
 	}
 
 	// A newer snapshot of a replaces its copy; the old one is dropped only when its
-	// reader releases it.
+	// reader releases it. The reader keeps the new copy from being compressed: it is
+	// used uncompressed after the wait.
+	h.quiesceWait = 200 * time.Millisecond
 	h.note("a@2", "a", "a", 2, 1<<20, rangeOf(1000))
 	h.note("a@2", "a", "a", 2, 1<<20, rangeOf(1000))
 	waitReady("a@2")
@@ -123,5 +126,73 @@ func TestHotTablesPolicy(t *testing.T) {
 	}
 	if h.used != h.entries["b@1"].bytes {
 		t.Fatalf("accounted %d bytes, the one copy left has %d", h.used, h.entries["b@1"].bytes)
+	}
+}
+
+// TestHotCopyWhileRead copies a table while another connection streams from an
+// earlier copy: the copy is compressed once the reader is done, and the reader gets
+// every row.
+func TestHotCopyWhileRead(t *testing.T) {
+	ctx := context.Background()
+	eng, err := engine.Open(ctx, engine.Config{Threads: 1, Connections: 2, Setup: CompatSetup})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	// A statement reads an earlier copy while the next is made; nothing stops it
+	// here, so the next copy is compressed only once the reader is done.
+	reading := make(chan bool, 1)
+	quiesce := func(context.Context) func() {
+		for <-reading {
+		}
+		return func() {}
+	}
+	first, err := eng.Materialize(ctx, "a", "(SELECT range AS id, 'row ' || range AS s FROM range(500000))",
+		func(context.Context) func() { return func() {} })
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := eng.Query(ctx, "SELECT id, s FROM "+engine.HotRelation("a"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := rows.Next(ctx)
+	if err != nil || b == nil {
+		t.Fatalf("first batch: %v", err)
+	}
+	n := b.NumRows()
+	b.Release()
+	type result struct {
+		size int64
+		err  error
+	}
+	done := make(chan result)
+	go func() {
+		n, err := eng.Materialize(ctx, "b", "(SELECT range AS id, 'row ' || range AS s FROM range(500000))", quiesce)
+		done <- result{n, err}
+	}()
+	for {
+		b, err := rows.Next(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b == nil {
+			break
+		}
+		n += b.NumRows()
+		b.Release()
+	}
+	rows.Close()
+	reading <- false
+	r := <-done
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if n != 500000 {
+		t.Fatalf("the reader got %d rows", n)
+	}
+	// Uncompressed, 500,000 rows of a bigint and a short string take about 15 MB.
+	if first > 8<<20 || r.size > 8<<20 {
+		t.Fatalf("copies take %d and %d bytes; not compressed?", first, r.size)
 	}
 }
