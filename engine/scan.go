@@ -245,19 +245,23 @@ func groupSQL(g pushdown.FileGroup, schema *iceberg.Schema, remap *catalog.Remap
 	representativeFirst(withIDs)
 	deletes := len(g.PositionDeletes) > 0 || len(g.EqualityDeletes) > 0
 	identity := identityColumns(g.Files, schema)
+	// Row lineage columns stored in a file are found by field id only (lineage.go).
+	lineage := hasLineage(fields)
 	// Files of identity-partitioned tables may lack the partition columns (Hive
 	// layouts): only the schema map reads a missing column as NULL.
-	namesMatch = namesMatch && len(identity) == 0
-	if !deletes && len(identity) == 0 && len(withoutIDs) == 0 {
+	namesMatch = namesMatch && len(identity) == 0 && !lineage
+	if !deletes && len(identity) == 0 && len(withoutIDs) == 0 && !lineage {
 		return read(filePaths(withIDs), "", "")
 	}
+	positions := deletes || lineage
 	rowNumber := ""
-	if deletes {
+	if positions {
 		rowNumber = ", file_row_number=true"
 	}
-	// Every part yields the schema's columns, the file name and, for deletes, the row number.
+	// Every part yields the schema's columns, the file name and, for deletes and
+	// row lineage, the row number.
 	extra := ", " + fileColumn
-	if deletes {
+	if positions {
 		extra += ", file_row_number"
 	}
 	var parts []string
@@ -270,10 +274,15 @@ func groupSQL(g pushdown.FileGroup, schema *iceberg.Schema, remap *catalog.Remap
 	}
 	scan := "(" + strings.Join(parts, " UNION ALL ") + ")"
 	if len(identity) > 0 {
-		scan = identityScanSQL(scan, g.Files, schema, identity, deletes)
+		scan = identityScanSQL(scan, g.Files, schema, identity, positions)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "SELECT %s FROM %s d", columnList(fields, "d."), scan)
+	if lineage {
+		fmt.Fprintf(&b, "SELECT %s FROM %s d", lineageColumns(fields), scan)
+		b.WriteString(lineageJoinSQL(g.Files))
+	} else {
+		fmt.Fprintf(&b, "SELECT %s FROM %s d", columnList(fields, "d."), scan)
+	}
 	if len(g.PositionDeletes) > 0 {
 		dp := make([]string, len(g.PositionDeletes))
 		for i, d := range g.PositionDeletes {

@@ -27,6 +27,7 @@ type scanRef struct {
 	schema      *iceberg.Schema // columns clients see: of the version read, or nil for a metadata table
 	nullable    bool            // on the nullable side of an outer join: predicates are not pushed
 	conjuncts   []*pg.Node      // WHERE conjuncts that reference only this table's columns and constants
+	lineage     bool            // the statement reads its row lineage columns (lineage.go)
 }
 
 // systemSchemas are answered by the engine's catalog relations, not by the lake.
@@ -74,6 +75,9 @@ func (s *Session) resolveTables(ctx context.Context, root *pg.Node) ([]*scanRef,
 	})
 	if firstErr != nil {
 		return nil, firstErr
+	}
+	if err := markLineage(root, refs); err != nil {
+		return nil, err
 	}
 	return refs, nil
 }
@@ -167,8 +171,9 @@ func (r *scanRef) hasColumn(name string) bool {
 	if r.meta != "" {
 		return slices.ContainsFunc(metaTables[r.meta].columns, func(c metaColumn) bool { return c.name == name })
 	}
-	_, ok := r.schema.FindFieldByName(name)
-	return ok
+	f, ok := r.schema.FindFieldByName(name)
+	// Row lineage columns are not pushed into pruning nor answered by lookups.
+	return ok && !iceberg.IsMetadataColumn(f.ID)
 }
 
 // collectConjuncts attaches WHERE conjuncts to the scans they constrain, for every

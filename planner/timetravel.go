@@ -172,7 +172,8 @@ type tableVersion struct {
 
 // resolveVersion picks the snapshot a reference reads: the one its name asks for,
 // else the session's lakegate.as_of, else the current one.
-func (s *Session) resolveVersion(r *scanRef, t *table.Table) (tableVersion, error) {
+func (s *Session) resolveVersion(r *scanRef, t *table.Table) (v tableVersion, err error) {
+	defer func() { v = r.withLineage(v, err) }() // lineage.go
 	meta := t.Metadata()
 	spec, fromName := r.version, true
 	if spec == "" {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"runtime"
+	"strconv"
 	"sync/atomic"
 
 	"github.com/apache/iceberg-go"
@@ -86,7 +87,8 @@ func planDataFiles(ctx context.Context, t *table.Table, snap *table.Snapshot, sc
 			var out []table.FileScanTask
 			for i := range files {
 				if fe := &files[i]; sf.fileMightMatch(fe, bound) {
-					out = append(out, table.FileScanTask{File: fe.df, Start: 0, Length: fe.df.FileSizeBytes()})
+					out = append(out, table.FileScanTask{File: fe.df, Start: 0, Length: fe.df.FileSizeBytes(),
+						FirstRowID: fe.df.FirstRowID(), DataSequenceNumber: fe.dataSeq})
 				}
 			}
 			results[i] = out
@@ -205,6 +207,7 @@ func (p partitionRecord) Set(i int, v any) { p[i] = v }
 // DataFile accessors copy their maps on every call).
 type fileEntry struct {
 	df        iceberg.DataFile
+	dataSeq   *int64 // the entry's data sequence number (after inheritance); nil if unknown
 	partition map[int]any
 	stats     map[int]fieldStats
 }
@@ -316,7 +319,13 @@ func manifestList(ctx context.Context, fs icebergio.IO, snap *table.Snapshot) ([
 
 // manifestFiles returns the live data files of a manifest, decoded once per manifest.
 func manifestFiles(ctx context.Context, fs icebergio.IO, m iceberg.ManifestFile) ([]fileEntry, error) {
-	v, err := cache.Manifests.Get(ctx, m.FilePath(), func() (any, int64, error) {
+	key := m.FilePath()
+	if id := m.FirstRowID(); id != nil {
+		// Data files inherit first_row_id from the manifest list's entry, which a
+		// table upgraded to v3 assigns to a manifest that an older list had without.
+		key += "\x00first_row_id=" + strconv.FormatInt(*id, 10)
+	}
+	v, err := cache.Manifests.Get(ctx, key, func() (any, int64, error) {
 		entries, err := m.FetchEntries(fs, true)
 		if err != nil {
 			return nil, 0, err
@@ -325,6 +334,9 @@ func manifestFiles(ctx context.Context, fs icebergio.IO, m iceberg.ManifestFile)
 		size := m.Length() // the decoded DataFile itself
 		for _, e := range entries {
 			fe, n := newFileEntry(e.DataFile())
+			if seq := e.SequenceNum(); seq >= 0 {
+				fe.dataSeq = &seq
+			}
 			files = append(files, fe)
 			size += n
 		}

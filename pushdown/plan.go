@@ -94,6 +94,7 @@ func Plan(ctx context.Context, req Request) (*ScanSpec, error) {
 			return nil, pgerr.Wrap(err, pgerr.IOError, "table %q: %v", req.Name, err)
 		}
 		df.Identity = identityValues(meta, task.File)
+		df.FirstRowID, df.DataSequenceNumber = task.FirstRowID, task.DataSequenceNumber
 		var pos, eq []DeleteFile
 		positionDeletes := task.DeleteFiles
 		dvs := uniqueBlobs(task.DeletionVectorFiles)

@@ -21,6 +21,13 @@ type DataFile struct {
 	// spec makes them the column's value in every row, also when the file lacks the
 	// column (Hive-migrated tables).
 	Identity map[int]any
+	// FirstRowID is the file's first_row_id after First Row ID Inheritance (format v3):
+	// a row without a stored _row_id has first_row_id plus its position in the file.
+	// nil for files added before row lineage (an upgraded table): their rows have none.
+	FirstRowID *int64
+	// DataSequenceNumber is the data sequence number of the file's manifest entry: the
+	// _last_updated_sequence_number of rows that do not store one. nil when unknown.
+	DataSequenceNumber *int64
 }
 
 // DeleteFile is one delete file that applies to a FileGroup.
