@@ -118,18 +118,7 @@ func TestTimeZoneRewriteDuckDB(t *testing.T) {
 	for _, in := range instants {
 		vals = append(vals, "('"+in+"+00')")
 	}
-	tree, err := pg.Parse(fmt.Sprintf(q, strings.Join(vals, ", ")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	stmt := tree.Stmts[0].Stmt
-	rewriteTimeZones(stmt, nil)
-	rewriteSemantics(stmt)
-	rewriteCompat(stmt)
-	template, err := pg.Deparse(tree)
-	if err != nil {
-		t.Fatal(err)
-	}
+	template := rewrittenForDuckDB(t, fmt.Sprintf(q, strings.Join(vals, ", ")))
 	const wall = "2006-01-02 15:04:05"
 	for _, zone := range []string{"UTC", "America/New_York", "Asia/Kolkata", "Europe/Berlin", "UTC+3", "5.5"} {
 		loc, ok := wire.ParseTimeZone(zone)
@@ -309,18 +298,7 @@ func TestSeriesMatchesPostgres(t *testing.T) {
 		}
 		for _, s := range series {
 			sql := "SELECT extract(epoch FROM g)::bigint AS e FROM " + s
-			tree, err := pg.Parse(sql)
-			if err != nil {
-				t.Fatal(err)
-			}
-			stmt := tree.Stmts[0].Stmt
-			rewriteTimeZones(stmt, nil)
-			rewriteSemantics(stmt)
-			rewriteCompat(stmt)
-			template, err := pg.Deparse(tree)
-			if err != nil {
-				t.Fatal(err)
-			}
+			template := rewrittenForDuckDB(t, sql)
 			got := strings.Join(queryStrings(t, eng, zoneFunctions(template, zone)), ",")
 			var want string
 			if err := conn.QueryRow(ctx, "SELECT coalesce(string_agg(e::text, ','), '') FROM ("+sql+") s", pgx.QueryExecModeSimpleProtocol).Scan(&want); err != nil {
@@ -335,4 +313,23 @@ func TestSeriesMatchesPostgres(t *testing.T) {
 	if len(distinct) < len(series)*3 {
 		t.Errorf("only %d distinct answers: the zones hardly matter to these series", len(distinct))
 	}
+}
+
+// rewrittenForDuckDB is sql after the planner's rewrites for DuckDB, with the zone
+// still a placeholder (zoneFunctions fills it in).
+func rewrittenForDuckDB(t *testing.T, sql string) string {
+	t.Helper()
+	tree, err := pg.Parse(sql)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stmt := tree.Stmts[0].Stmt
+	rewriteTimeZones(stmt, nil)
+	rewriteSemantics(stmt)
+	rewriteCompat(stmt)
+	out, err := pg.Deparse(tree)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
