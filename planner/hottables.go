@@ -26,7 +26,9 @@ import (
 // Copies are bounded by cache.tables_bytes (they count toward engine.memory_limit)
 // and evicted least recently used; one that a running statement reads is dropped
 // only when that statement ends. One copy is made at a time, in the background;
-// the statement that triggers it reads the files as before.
+// the statement that triggers it reads the files as before. Each copy is then
+// compressed at a DuckDB checkpoint, which needs a moment when no statement reads a
+// copy: new statements read files until the running ones are done (quiesce).
 
 // hotExpansion is how much larger than its Parquet files a table is assumed to be
 // in DuckDB's memory before it is copied. Compressed, TPC-H SF 1 takes 1.2x its
