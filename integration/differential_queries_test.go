@@ -219,16 +219,38 @@ var demoQueries = []diffQuery{
 		-avg(price) AS neg FROM shop.products GROUP BY category`},
 	{name: "row_quotient_grouped", sql: `SELECT category, price / 3 AS third, avg(price) * price AS ap, count(*) AS n
 		FROM shop.products GROUP BY category, price`},
-	// Still DuckDB's double: a quotient per row grouped by an expression, or
-	// below the outermost SELECT (a FROM subquery).
-	{name: "row_quotient_grouped_expr", types: map[int]uint32{0: rowDivision}, sql: `SELECT price / 4 AS quarter, count(*) AS n
+	// A quotient per row the statement groups by: groups as DuckDB divides, each
+	// showing its exact quotient.
+	{name: "row_quotient_grouped_expr", sql: `SELECT price / 4 AS quarter, count(*) AS n
 		FROM shop.products GROUP BY price / 4`},
-	{name: "row_quotient_subquery", types: map[int]uint32{1: rowDivision}, sql: `SELECT product_id, q
+	{name: "row_quotient_grouped_ordinal", sql: `SELECT category, price / 3 AS third, count(*) AS n, sum(price) / 3 AS s
+		FROM shop.products GROUP BY 1, 2 ORDER BY 2 DESC, 1 LIMIT 30`, orderBy: []int{1, 0}},
+	// A quotient per row passed through a FROM subquery or a CTE unchanged.
+	{name: "row_quotient_subquery", sql: `SELECT product_id, q
 		FROM (SELECT product_id, price / 7 AS q FROM shop.products) s WHERE product_id <= 40`},
-	// A sum of integers whose type the planner cannot see (a set-returning
-	// function's column) stays DuckDB's HUGEINT inside an expression.
-	{name: "sum_int_opaque", types: map[int]uint32{1: sumInt}, sql: `SELECT sum(x) AS s, sum(x) + 1 AS s1
-		FROM unnest(ARRAY[1, 2, 3]) x`},
+	{name: "row_quotient_star", sql: `SELECT * FROM (SELECT product_id, price / 6 AS sixth, price FROM shop.products WHERE category = 'Toys') s
+		ORDER BY sixth DESC, product_id`, orderBy: []int{1, 0}},
+	{name: "row_quotient_cte_ordered", sql: `WITH c AS (SELECT product_id, category, price / 3 AS third FROM shop.products WHERE active)
+		SELECT t.third, t.product_id, st.city FROM (SELECT third, product_id FROM c) t JOIN shop.stores st ON st.store_id = t.product_id % 5 + 1
+		ORDER BY t.third DESC, t.product_id LIMIT 20`, orderBy: []int{0, 1}},
+	// Quotients inside round, CASE, COALESCE and DISTINCT.
+	{name: "row_quotient_wrapped", sql: `SELECT product_id, round(price / 7) AS r, round(price / 7, 3) AS r3, trunc(price / 3) AS t,
+		CASE WHEN active THEN price / 7 ELSE 0 END AS c, CASE WHEN product_id % 3 = 0 THEN price / 3 WHEN product_id % 3 = 1 THEN price END AS c2,
+		coalesce(CASE WHEN active THEN price / 4 END, price, 0) AS co, coalesce(price / nullif(product_id % 4, 0), -1) AS co2
+		FROM shop.products WHERE product_id <= 80`},
+	{name: "scalar_subquery_quotient", sql: `SELECT category, avg(price) AS a, (SELECT avg(price) FROM shop.products) AS overall,
+		(SELECT max(q.price) / 3 FROM shop.products q WHERE q.category = p.category) AS top_third
+		FROM shop.products p GROUP BY category ORDER BY top_third, category`, orderBy: []int{3, 0}},
+	{name: "union_all_quotients", sql: `SELECT category, avg(price) AS a, count(*) AS n FROM shop.products GROUP BY category
+		UNION ALL SELECT 'all', avg(price), count(*) FROM shop.products UNION ALL SELECT 'none', NULL, 0
+		UNION ALL SELECT 'fixed', 2.50, 1`},
+	{name: "quotient_text", sql: `SELECT product_id, (price / 7)::text AS t, price / 3 || ' each' AS e FROM shop.products WHERE (price / 4)::varchar LIKE '%5%'`},
+	{name: "group_quotient_wrapped", sql: `SELECT category, round(avg(price)) AS r, CASE WHEN count(*) > 3 THEN sum(price) / 3 ELSE 0 END AS c,
+		coalesce(avg(CASE WHEN active THEN product_id END), 0) AS co FROM shop.products GROUP BY category`},
+	{name: "row_quotient_distinct", sql: `SELECT DISTINCT price / 4 AS q, active FROM shop.products ORDER BY q DESC, active`,
+		orderBy: []int{0, 1}},
+	{name: "sum_int_opaque", sql: `SELECT sum(x) AS s, sum(x) + 1 AS s1, sum(g) * 2 AS g2, sum(o) + 1 AS o1
+		FROM unnest(ARRAY[1, 2, 3]) x, generate_series(1, 4) WITH ORDINALITY AS t(g, o)`},
 	{name: "sum_int_expressions", sql: `SELECT store_id, sum(qty) * 2 AS dbl, sum(qty) - count(*) AS extra,
 		coalesce(sum(qty) FILTER (WHERE qty > 5), 0) AS big, sum(sum(qty)) OVER () AS all_units, sum(product_id) + 0 AS pid_sum
 		FROM shop.sales GROUP BY store_id`},

@@ -18,6 +18,7 @@ type scopeRel struct {
 	alias  string
 	cols   []scopeCol
 	opaque bool
+	lake   bool // a lake table's scan
 }
 
 // exprScope is the relations one SELECT level sees; parent is the enclosing
@@ -148,4 +149,27 @@ func aliasedCols(cols []scopeCol, alias *pg.Alias) []scopeCol {
 		}
 	}
 	return out
+}
+
+// lakeColumn reports whether a column reference resolves, at this level, to a
+// column of a lake table.
+func (sc *exprScope) lakeColumn(fields []string) bool {
+	if len(fields) > 2 {
+		fields = fields[len(fields)-2:]
+	}
+	var hit []*scopeRel
+	for _, r := range sc.rels {
+		if r.opaque && (len(fields) == 1 || r.alias == fields[0]) {
+			return false
+		}
+		if len(fields) == 2 && r.alias != fields[0] {
+			continue
+		}
+		for _, c := range r.cols {
+			if c.name == fields[len(fields)-1] {
+				hit = append(hit, r)
+			}
+		}
+	}
+	return len(hit) == 1 && hit[0].lake
 }

@@ -31,6 +31,9 @@ type exprTyper struct {
 	scans   map[string]*scanRef
 	ctes    map[string][]scopeCol
 	outputs map[*pg.SelectStmt][]scopeCol
+	// textBranches are CASE and COALESCE branches whose DuckDB text is
+	// PostgreSQL's numeric text (numeric_text.go).
+	textBranches map[*pg.Node]bool
 }
 
 func newExprTyper(scans []*scanRef) *exprTyper {
@@ -449,6 +452,94 @@ func (ty *exprTyper) funcType(fc *pg.FuncCall, sc *exprScope) string {
 		return "text"
 	case "bool_and", "bool_or", "every":
 		return "bool"
+	}
+	return ""
+}
+
+// functionColumns types the columns of a FROM function whose columns the
+// planner knows: unnest of one array and generate_series over integers, each
+// alone (not ROWS FROM), with WITH ORDINALITY's bigint. It returns the
+// function's name (the relation's name without an alias) and the columns, or
+// nil.
+func (ty *exprTyper) functionColumns(rf *pg.RangeFunction, sc *exprScope) (string, []scopeCol) {
+	if rf.IsRowsfrom || len(rf.Functions) != 1 || len(rf.Coldeflist) > 0 {
+		return "", nil
+	}
+	l := rf.Functions[0].GetList()
+	if l == nil || len(l.Items) == 0 {
+		return "", nil
+	}
+	if len(l.Items) > 1 && l.Items[1].GetList() != nil && len(l.Items[1].GetList().Items) > 0 {
+		return "", nil // a column definition list
+	}
+	fc := l.Items[0].GetFuncCall()
+	if fc == nil || fc.AggStar || fc.AggDistinct || fc.Over != nil {
+		return "", nil
+	}
+	fn := names(fc.Funcname)
+	if len(fn) == 2 && fn[0] == "pg_catalog" {
+		fn = fn[1:]
+	}
+	if len(fn) != 1 {
+		return "", nil
+	}
+	name := strings.ToLower(fn[0])
+	typ := ""
+	switch {
+	case name == "unnest" && len(fc.Args) == 1:
+		typ = ty.elementType(fc.Args[0], sc)
+	case name == "generate_series" && (len(fc.Args) == 2 || len(fc.Args) == 3):
+		typ = "int4"
+		for _, a := range fc.Args {
+			switch t := ty.typeOf(a, sc); t {
+			case "int2", "int4":
+			case "int8":
+				typ = t
+			default:
+				return "", nil // timestamps (rewritten in tzrewrite.go) and others: not typed here
+			}
+		}
+	default:
+		return "", nil
+	}
+	col := name
+	if rf.Alias != nil {
+		col = rf.Alias.Aliasname
+	}
+	cols := []scopeCol{{col, typ}}
+	if rf.Ordinality {
+		cols = append(cols, scopeCol{"ordinality", "int8"})
+	}
+	return name, aliasedCols(cols, rf.Alias)
+}
+
+// elementType is the type of the elements of an array expression: ARRAY[...]
+// of typed elements (nested ARRAYs flatten, as unnest does) or a cast to an
+// array type; "" when not known.
+func (ty *exprTyper) elementType(n *pg.Node, sc *exprScope) string {
+	switch x := n.Node.(type) {
+	case *pg.Node_AArrayExpr:
+		elems := x.AArrayExpr.Elements
+		if len(elems) > 0 && elems[0].GetAArrayExpr() != nil {
+			// ARRAY[ARRAY[...], ...]: the sub-arrays' one element type.
+			out := ""
+			for _, e := range elems {
+				t := ty.elementType(e, sc)
+				if t == "" || out != "" && t != out {
+					return ""
+				}
+				out = t
+			}
+			return out
+		}
+		if t := ty.commonType(elems, sc); t != tyUnknownLit {
+			return t
+		}
+	case *pg.Node_TypeCast:
+		tn := x.TypeCast.TypeName
+		if tn != nil && len(tn.ArrayBounds) > 0 {
+			return typeNameOf(&pg.TypeName{Names: tn.Names})
+		}
 	}
 	return ""
 }

@@ -47,8 +47,10 @@ func (ty *exprTyper) rewriteExpr(n *pg.Node, sc *exprScope) {
 	}
 	ty.visitChildren(n.ProtoReflect(), sc)
 	ty.rewriteNode(n, sc)
-	ty.rewriteSum(n, sc) // sumtypes.go
-	negateQuotient(n)    // numeric_semantics.go
+	ty.rewriteSum(n, sc)       // sumtypes.go
+	negateQuotient(n)          // numeric_semantics.go
+	ty.noteTextBranches(n, sc) // numeric_text.go
+	ty.quotientAsText(n, sc)   // numeric_text.go
 }
 
 // rewriteSelect rewrites one SELECT (and those nested in it) and records its
@@ -126,7 +128,7 @@ func (ty *exprTyper) addFromItem(n *pg.Node, sc *exprScope, quals *[]*pg.Node) {
 		}
 		if r, ok := ty.scans[rv.Relname]; ok {
 			if cols, ok := scanColumnTypes(r); ok {
-				sc.rels = append(sc.rels, &scopeRel{alias: alias, cols: aliasedCols(cols, rv.Alias)})
+				sc.rels = append(sc.rels, &scopeRel{alias: alias, cols: aliasedCols(cols, rv.Alias), lake: true})
 				return
 			}
 		} else if cols, ok := ty.ctes[rv.Relname]; ok && rv.Schemaname == "" && cols != nil {
@@ -173,6 +175,13 @@ func (ty *exprTyper) addFromItem(n *pg.Node, sc *exprScope, quals *[]*pg.Node) {
 		alias := ""
 		if x.RangeFunction.Alias != nil {
 			alias = x.RangeFunction.Alias.Aliasname
+		}
+		if name, cols := ty.functionColumns(x.RangeFunction, sc); cols != nil {
+			if alias == "" {
+				alias = name
+			}
+			sc.rels = append(sc.rels, &scopeRel{alias: alias, cols: cols})
+			return
 		}
 		sc.rels = append(sc.rels, &scopeRel{alias: alias, opaque: true})
 	default:

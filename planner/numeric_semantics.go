@@ -1,7 +1,6 @@
 package planner
 
 import (
-	"slices"
 	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
@@ -26,18 +25,24 @@ import (
 //   - a quotient inside +, - or * with another integer or numeric continues as
 //     text, with the scale PostgreSQL gives the result (s1 + s2 for *, the larger
 //     of the two for + and -), so avg(price) * 2 prints as PostgreSQL prints it;
-//   - anywhere else inside an expression (round, comparisons, CASE) the quotient
-//     continues as DECIMAL(38,20).
+//   - a quotient cast to text or concatenated with || is its text, anywhere;
+//   - CASE and COALESCE result columns over quotients, a quotient the statement
+//     groups by, DISTINCT, and a subquery's quotient passed through to the
+//     result unchanged carry the text too (numeric_text.go,
+//     numeric_passthrough.go);
+//   - anywhere else inside an expression (round, comparisons, CASE conditions)
+//     the quotient continues as DECIMAL(38,20).
 //
 // Exactness is kept where the value reaches the client: in the outermost
 // SELECT's result columns and ORDER BY. There a quotient computed for every row
 // costs about 0.35 µs a row (1M rows: ~0.35 s against DuckDB's 0.02 s for a
 // double), so quotients per row are kept only outside aggregates, subqueries and
-// grouped statements; quotients computed once per group (avg, sums divided by
-// counts, constants: see oncePerGroup) are always kept. Elsewhere (WHERE, HAVING,
-// GROUP BY, FROM and WITH subqueries) plainQuotients turns them back into
-// DuckDB's division. A quotient of 10^18 or more that continues as DECIMAL(38,20)
-// is an error instead of a wrong value.
+// grouped statements (but for the columns numeric_text.go takes); quotients
+// computed once per group (avg, sums divided by counts, constants: see
+// oncePerGroup) are always kept. Elsewhere (WHERE, HAVING, GROUP BY, FROM and
+// WITH subqueries but for passed-through columns) plainQuotients turns them
+// back into DuckDB's division. A quotient of 10^18 or more that continues as
+// DECIMAL(38,20) is an error instead of a wrong value.
 
 // numericTextMarker ends the engine name of a result column holding numeric text.
 // It begins with dupMarker, so clientName removes it.
@@ -188,47 +193,6 @@ func avgQuotient(fc *pg.FuncCall) *pg.Node {
 			Args: fc.Args, AggDistinct: fc.AggDistinct, AggFilter: fc.AggFilter, Funcformat: fc.Funcformat}}}
 	}
 	return numericQuotient(agg("sum"), agg("count"))
-}
-
-// numericResultColumns sends the quotients that are whole result columns of the
-// outermost SELECT as PostgreSQL's text. ORDER BY items naming such a column
-// order by the quotient itself; columns the statement groups by, and statements
-// with DISTINCT, keep the DECIMAL. Quotients per row that would cost too much or
-// not run are first turned back into DuckDB's division (keptQuotients).
-func numericResultColumns(sel *pg.SelectStmt) {
-	if sel == nil || sel.Op != pg.SetOperation_SETOP_NONE {
-		return
-	}
-	keptQuotients(sel)
-	if len(sel.DistinctClause) > 0 {
-		return
-	}
-	refersTo := func(n *pg.Node, i int, name string) bool {
-		if cr := n.GetColumnRef(); cr != nil && len(cr.Fields) == 1 {
-			return strVal(cr.Fields[0]) == name
-		}
-		c := n.GetAConst()
-		return c != nil && c.GetIval() != nil && int(c.GetIval().Ival) == i+1
-	}
-	for i, t := range sel.TargetList {
-		rt := t.GetResTarget()
-		if rt == nil || rt.Val == nil || rt.Name == "" || slices.ContainsFunc(sel.GroupClause, func(g *pg.Node) bool {
-			return refersTo(g, i, rt.Name)
-		}) {
-			continue
-		}
-		text := quotientText(rt.Val)
-		if text == nil {
-			continue
-		}
-		for _, o := range sel.SortClause {
-			if sb := o.GetSortBy(); sb != nil && refersTo(sb.Node, i, rt.Name) {
-				sb.Node = proto.Clone(rt.Val).(*pg.Node)
-			}
-		}
-		rt.Val = text
-		rt.Name += numericTextMarker
-	}
 }
 
 // keptQuotients decides which exact quotients of the outermost SELECT's result

@@ -116,7 +116,7 @@ func rewriteTimeZones(root *pg.Node, scans []*scanRef) {
 	ty := newExprTyper(scans)
 	walkNodes(root, ty.rewriteSeries)
 	ty.visit(root.ProtoReflect(), nil)
-	numericResultColumns(root.GetSelectStmt())
+	ty.numericResultColumns(root.GetSelectStmt())
 	plainQuotients(root)
 }
 
