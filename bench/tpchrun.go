@@ -2,11 +2,10 @@ package bench
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/lakegate/lakegate/engine"
@@ -110,19 +109,9 @@ func (d directRunner) run(ctx context.Context, sql string) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	defer rows.Close()
 	var n int64
-	for {
-		rec, err := rows.Next(ctx)
-		if errors.Is(err, io.EOF) || (err == nil && rec == nil) {
-			return n, nil
-		}
-		if err != nil {
-			return n, err
-		}
-		n += rec.NumRows()
-		rec.Release()
-	}
+	err = rows.Each(ctx, func(b arrow.RecordBatch) error { n += b.NumRows(); return nil })
+	return n, err
 }
 
 func (directRunner) Close() {}

@@ -236,14 +236,7 @@ func TestStreamingKeepsMemoryFlat(t *testing.T) {
 		t.Fatal(err)
 	}
 	var rows, sum, batches int64
-	for {
-		b, err := r.Next(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if b == nil {
-			break
-		}
+	if err := r.Each(ctx, func(b arrow.RecordBatch) error {
 		c0, c1 := b.Column(0).(*array.Int64), b.Column(1).(*array.Int64)
 		for k := 0; k < c0.Len(); k++ {
 			if c1.Value(k) != 2*c0.Value(k) {
@@ -253,7 +246,9 @@ func TestStreamingKeepsMemoryFlat(t *testing.T) {
 		}
 		rows += b.NumRows()
 		batches++
-		b.Release()
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 	elapsed := time.Since(start)
 	peak := s.peakMiB()

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/iceberg-go"
 
@@ -100,14 +101,7 @@ func lineageRows(t *testing.T, e *Engine, rel string) []string {
 		t.Fatalf("%v\n%s", err, rel)
 	}
 	var out []string
-	for {
-		b, err := r.Next(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if b == nil {
-			return out
-		}
+	if err := r.Each(context.Background(), func(b arrow.RecordBatch) error {
 		cell := func(c, i int) string {
 			col := b.Column(c).(*array.Int64)
 			if col.IsNull(i) {
@@ -118,6 +112,9 @@ func lineageRows(t *testing.T, e *Engine, rel string) []string {
 		for i := 0; i < int(b.NumRows()); i++ {
 			out = append(out, cell(0, i)+"|"+cell(1, i)+"|"+cell(2, i))
 		}
-		b.Release()
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
+	return out
 }

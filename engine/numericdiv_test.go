@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/lakegate/lakegate/internal/pgserver"
@@ -127,14 +128,7 @@ func TestNumericTextFunctions(t *testing.T) {
 	}
 	defer rows.Close()
 	n, nulls := 0, 0
-	for {
-		b, err := rows.Next(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if b == nil {
-			break
-		}
+	if err := rows.Each(ctx, func(b arrow.RecordBatch) error {
 		for i := range int(b.NumRows()) {
 			n++
 			if b.Column(4).IsNull(i) {
@@ -160,7 +154,9 @@ func TestNumericTextFunctions(t *testing.T) {
 				}
 			}
 		}
-		b.Release()
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 	if n != 5000 || nulls != 500 {
 		t.Fatalf("%d rows, %d NULL; want 5000, 500", n, nulls)
@@ -225,15 +221,10 @@ func BenchmarkNumericDivProjection(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				for {
-					r, err := rows.Next(ctx)
-					if err != nil {
-						b.Fatal(err)
-					}
-					if r == nil {
-						break
-					}
-					r.Release()
+				if err := rows.Each(ctx, func(r arrow.RecordBatch) error {
+					return nil
+				}); err != nil {
+					b.Fatal(err)
 				}
 				rows.Close()
 			}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/iceberg-go"
 
@@ -18,14 +19,7 @@ import (
 func collectStrings(t *testing.T, r *Rows) []string {
 	t.Helper()
 	var out []string
-	for {
-		b, err := r.Next(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if b == nil {
-			return out
-		}
+	if err := r.Each(context.Background(), func(b arrow.RecordBatch) error {
 		for i := 0; i < int(b.NumRows()); i++ {
 			cells := make([]string, b.NumCols())
 			for j := range cells {
@@ -38,8 +32,11 @@ func collectStrings(t *testing.T, r *Rows) []string {
 			}
 			out = append(out, strings.Join(cells, "|"))
 		}
-		b.Release()
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
+	return out
 }
 
 // TestInitialDefaultsOfEveryType reads a file written before columns of many types

@@ -198,6 +198,23 @@ func (r *Rows) Next(ctx context.Context) (arrow.RecordBatch, error) {
 	return nil, nil
 }
 
+// Each calls fn with every remaining batch, releasing each after fn returns, and
+// closes the rows at the end or at the first error (fn's or the query's).
+func (r *Rows) Each(ctx context.Context, fn func(arrow.RecordBatch) error) error {
+	defer r.Close()
+	for {
+		b, err := r.Next(ctx)
+		if err != nil || b == nil {
+			return err
+		}
+		err = fn(b)
+		b.Release()
+		if err != nil {
+			return err
+		}
+	}
+}
+
 // Close ends the query in DuckDB and returns the connection to the pool. Safe to
 // repeat.
 func (r *Rows) Close() error {

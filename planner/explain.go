@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/iceberg-go/table"
 	pg "github.com/pganalyze/pg_query_go/v6"
@@ -72,17 +73,8 @@ func (x *explainStmt) Run(ctx context.Context, params []any) (*wire.Result, erro
 			return nil, err
 		}
 		var n int64
-		for {
-			b, err := rows.Next(ctx)
-			if err != nil {
-				rows.Close()
-				return nil, err
-			}
-			if b == nil {
-				break
-			}
-			n += b.NumRows()
-			b.Release()
+		if err := rows.Each(ctx, func(b arrow.RecordBatch) error { n += b.NumRows(); return nil }); err != nil {
+			return nil, err
 		}
 		lines = append(lines,
 			fmt.Sprintf("Planning and pruning time: %s", ms(planning)),

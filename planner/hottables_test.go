@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"go.uber.org/zap"
 
@@ -171,16 +172,11 @@ func TestHotCopyWhileRead(t *testing.T) {
 		n, err := eng.Materialize(ctx, "b", "(SELECT range AS id, 'row ' || range AS s FROM range(500000))", quiesce)
 		done <- result{n, err}
 	}()
-	for {
-		b, err := rows.Next(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if b == nil {
-			break
-		}
+	if err := rows.Each(ctx, func(b arrow.RecordBatch) error {
 		n += b.NumRows()
-		b.Release()
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 	rows.Close()
 	reading <- false

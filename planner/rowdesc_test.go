@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/iceberg-go"
 	"github.com/jackc/pgx/v5"
 	pg "github.com/pganalyze/pg_query_go/v6"
@@ -192,20 +193,15 @@ func pgAttributeIDs(t *testing.T, g *Gateway) map[columnSource]shadowColumnID {
 	}
 	defer rows.Close()
 	want := map[columnSource]shadowColumnID{}
-	for {
-		b, err := rows.Next(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if b == nil {
-			break
-		}
+	if err := rows.Each(ctx, func(b arrow.RecordBatch) error {
 		for i := 0; i < int(b.NumRows()); i++ {
 			oid, _ := strconv.ParseUint(b.Column(1).ValueStr(i), 10, 32)
 			num, _ := strconv.ParseInt(b.Column(2).ValueStr(i), 10, 16)
 			want[columnSource{"shop", "sales", strings.Clone(b.Column(0).ValueStr(i))}] = shadowColumnID{uint32(oid), int16(num)}
 		}
-		b.Release()
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 	return want
 }
