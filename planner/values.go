@@ -131,4 +131,3 @@ func toTimeTz(v any) (time.Time, bool) {
 	}
 	return time.Time{}, false
 }
-
