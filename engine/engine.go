@@ -25,8 +25,16 @@ type Config struct {
 	MemoryLimit string
 	// Threads is DuckDB's thread count; 0 leaves DuckDB's default (all cores).
 	Threads int
-	// Connections is the number of pooled DuckDB connections (concurrent queries).
+	// Connections bounds the pooled DuckDB connections: how many statements can be
+	// open at once, running or suspended (an open cursor, a portal the client reads
+	// in parts). Running of them are made at start, the rest when first needed; a
+	// connection costs DuckDB about 60 KB.
 	Connections int
+	// Running is how many statements DuckDB works on at once (0: Connections). A
+	// statement holds a slot while DuckDB computes for it (until its first rows, then
+	// while each batch is made), not while its client reads or idles, so suspended
+	// cursors never keep other statements waiting.
+	Running int
 	// Nice is added to the nice value of the threads that run queries' DuckDB
 	// calls (querythread.go); 0 keeps the process's priority.
 	Nice int
@@ -45,8 +53,10 @@ type Config struct {
 // Engine is the sandboxed DuckDB.
 type Engine struct {
 	connector *duckdb.Connector
-	pool      chan *duckdb.Conn
-	all       []*duckdb.Conn
+	pool      chan *duckdb.Conn // idle connections
+	mu        sync.Mutex        // guards all
+	all       []*duckdb.Conn    // every connection made, at most cap(pool)
+	running   chan struct{}     // a slot per statement DuckDB works on at once
 	log       *zap.Logger
 	nice      int
 	// interactive is when an interactive statement was last answered (unix ns).
@@ -70,15 +80,17 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open duckdb: %w", err)
 	}
-	e := &Engine{connector: connector, pool: make(chan *duckdb.Conn, cfg.Connections), log: cfg.Logger, nice: cfg.Nice}
-	for range cfg.Connections {
-		c, err := connector.Connect(ctx)
+	if cfg.Running <= 0 || cfg.Running > cfg.Connections {
+		cfg.Running = cfg.Connections
+	}
+	e := &Engine{connector: connector, pool: make(chan *duckdb.Conn, cfg.Connections), log: cfg.Logger, nice: cfg.Nice,
+		running: make(chan struct{}, cfg.Running)}
+	for range cfg.Running {
+		dc, err := e.connect(ctx)
 		if err != nil {
 			e.Close()
-			return nil, fmt.Errorf("connect duckdb: %w", err)
+			return nil, err
 		}
-		dc := c.(*duckdb.Conn)
-		e.all = append(e.all, dc)
 		e.pool <- dc
 	}
 	if err := e.registerFunctions(ctx); err != nil {
@@ -130,10 +142,12 @@ func (e *Engine) sandbox(ctx context.Context, cfg Config) error {
 		"SET lock_configuration = true",
 	)
 	// Session settings every connection needs: PostgreSQL divides integers as
-	// integers, and sorts NULLs last ascending and first descending.
-	for _, conn := range e.all {
-		for _, s := range []string{"SET integer_division = true", "SET default_null_order = 'nulls_last_on_asc_first_on_desc'"} {
-			if _, err := conn.ExecContext(ctx, s, nil); err != nil {
+	// integers, and sorts NULLs last ascending and first descending. Connections made
+	// later (after the lock) take them from the global settings.
+	for _, s := range []string{"integer_division = true", "default_null_order = 'nulls_last_on_asc_first_on_desc'"} {
+		stmts = append([]string{"SET GLOBAL " + s}, stmts...)
+		for _, conn := range e.all {
+			if _, err := conn.ExecContext(ctx, "SET "+s, nil); err != nil {
 				return fmt.Errorf("duckdb setup: %w", err)
 			}
 		}
@@ -194,6 +208,8 @@ func firstLine(s string) string {
 
 // Close closes every connection and the database.
 func (e *Engine) Close() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	var errs []error
 	for _, c := range e.all {
 		errs = append(errs, c.Close())
@@ -202,17 +218,60 @@ func (e *Engine) Close() error {
 	return errors.Join(errs...)
 }
 
-// Connections is the size of the connection pool: how many queries (and open result
-// streams) can run at once.
+// Connections is the size of the connection pool: how many statements can be open
+// at once.
 func (e *Engine) Connections() int { return cap(e.pool) }
 
+// work takes a slot of Config.Running for as long as DuckDB computes for a
+// statement; call the returned function when it stops.
+func (e *Engine) work(ctx context.Context) (func(), error) {
+	select {
+	case e.running <- struct{}{}:
+		return func() { <-e.running }, nil
+	case <-ctx.Done():
+		return nil, context.Cause(ctx)
+	}
+}
+
+// acquire takes an idle connection, makes one while fewer than Connections exist,
+// or waits for one.
 func (e *Engine) acquire(ctx context.Context) (*duckdb.Conn, error) {
+	select {
+	case c := <-e.pool:
+		return c, nil
+	default:
+	}
+	c, err := e.connect(ctx)
+	if err == nil {
+		return c, nil
+	}
+	if !errors.Is(err, errPoolFull) {
+		e.log.Warn("opening another DuckDB connection", zap.Error(err))
+	}
 	select {
 	case c := <-e.pool:
 		return c, nil
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+}
+
+var errPoolFull = errors.New("every pooled DuckDB connection is in use")
+
+// connect makes a connection, unless Connections exist already.
+func (e *Engine) connect(ctx context.Context) (*duckdb.Conn, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(e.all) >= cap(e.pool) {
+		return nil, errPoolFull
+	}
+	c, err := e.connector.Connect(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("connect duckdb: %w", err)
+	}
+	dc := c.(*duckdb.Conn)
+	e.all = append(e.all, dc)
+	return dc, nil
 }
 
 func (e *Engine) release(c *duckdb.Conn) { e.pool <- c }
@@ -265,6 +324,11 @@ func (e *Engine) Exec(ctx context.Context, query string) error {
 		return err
 	}
 	defer e.release(conn)
+	done, err := e.work(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
 	_, err = conn.ExecContext(ctx, query, nil)
 	if err != nil {
 		return Error(err)

@@ -501,3 +501,87 @@ func TestMemoryLimit(t *testing.T) {
 		t.Fatalf("MemoryLimit = %d, want about 1 GiB", got)
 	}
 }
+
+// TestOpenStatementsAndRunning checks the two bounds: Connections statements may be
+// open at once (connections made when first needed), while only Running of them
+// have DuckDB working for them; an open statement between batches holds no slot.
+func TestOpenStatementsAndRunning(t *testing.T) {
+	ctx := context.Background()
+	e, err := Open(ctx, Config{Threads: 1, Connections: 3, Running: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	var open []*Rows
+	for range 3 {
+		r, err := e.Query(ctx, "SELECT i FROM range(10000000) t(i)", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := r.Next(ctx)
+		if err != nil || b == nil {
+			t.Fatalf("first batch: %v", err)
+		}
+		b.Release()
+		open = append(open, r)
+	}
+	e.mu.Lock()
+	made := len(e.all)
+	e.mu.Unlock()
+	if made != 3 {
+		t.Fatalf("%d connections made for 3 open statements", made)
+	}
+	// A fourth waits for a connection.
+	wctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancel()
+	if _, err := e.Query(wctx, "SELECT 1", nil); err == nil {
+		t.Fatal("a fourth statement got a connection")
+	}
+	// The open ones go on, one batch each in turn, through the one running slot.
+	for _, r := range open {
+		b, err := r.Next(ctx)
+		if err != nil || b == nil {
+			t.Fatalf("next batch: %v", err)
+		}
+		b.Release()
+	}
+	open[0].Close()
+	r, err := e.Query(ctx, "SELECT 42::BIGINT", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := collectInt64(t, r); len(got) != 1 || got[0] != 42 {
+		t.Fatalf("after a close: %v", got)
+	}
+	for _, r := range open[1:] {
+		r.Close()
+	}
+}
+
+// TestLateConnectionSettings checks that a connection made after the configuration
+// was locked divides integers and orders NULLs as the first ones do.
+func TestLateConnectionSettings(t *testing.T) {
+	ctx := context.Background()
+	e, err := Open(ctx, Config{Threads: 1, Connections: 2, Running: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	hold, err := e.Query(ctx, "SELECT i FROM range(10000000) t(i)", nil) // keeps the first connection
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hold.Close()
+	r, err := e.Query(ctx, "SELECT (7 / 2)::VARCHAR || ' ' || (SELECT list(x ORDER BY x)::VARCHAR FROM (VALUES (2), (NULL), (1)) v(x))", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := collectStrings(t, r); len(got) != 1 || got[0] != "3 [1, 2, NULL]" {
+		t.Fatalf("on a late connection: %v", got)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(e.all) != 2 {
+		t.Fatalf("%d connections", len(e.all))
+	}
+}

@@ -50,12 +50,22 @@ func (e *Engine) Materialize(ctx context.Context, name, query string, quiesce fu
 	if err != nil {
 		return 0, err
 	}
-	if _, err := conn.ExecContext(ctx, "CREATE TABLE "+HotRelation(name)+" AS SELECT * FROM "+query, nil); err != nil {
+	done, err := e.work(ctx)
+	if err != nil {
+		return 0, err
+	}
+	_, err = conn.ExecContext(ctx, "CREATE TABLE "+HotRelation(name)+" AS SELECT * FROM "+query, nil)
+	done()
+	if err != nil {
 		return 0, Error(err)
 	}
 	if quiesce != nil {
 		resume := quiesce(ctx)
-		_, err := conn.ExecContext(ctx, "CHECKPOINT "+hotDatabase, nil)
+		done, err := e.work(ctx)
+		if err == nil {
+			_, err = conn.ExecContext(ctx, "CHECKPOINT "+hotDatabase, nil)
+			done()
+		}
 		resume()
 		if err != nil {
 			e.log.Info("hot table copy left uncompressed", zap.String("copy", name), zap.Error(err))

@@ -119,7 +119,15 @@ func (e *Engine) start(ctx context.Context, conn *duckdb.Conn, query string, par
 	// (hash-join builds, aggregates, sorts); the final pipeline runs in Next.
 	var res bindings.Result
 	var state bindings.State
+	done, err := e.work(ctx)
+	if err != nil {
+		bindings.DestroyPending(&pending)
+		stmt.Close()
+		thread.stop()
+		return nil, err
+	}
 	interruptible(ctx, raw, func() { thread.run(func() { state = bindings.ExecutePending(pending, &res) }) })
+	done()
 	bindings.DestroyPending(&pending)
 	if state == bindings.StateError {
 		err := resultError(&res)
@@ -170,8 +178,14 @@ func (r *Rows) Next(ctx context.Context) (arrow.RecordBatch, error) {
 		if r.thread == nil && r.e.yieldNow() {
 			r.thread = newQueryThread(r.e.nice)
 		}
+		done, err := r.e.work(ctx)
+		if err != nil {
+			r.Close()
+			return nil, err
+		}
 		var chunk bindings.DataChunk
 		interruptible(ctx, r.raw, func() { r.thread.run(func() { chunk = bindings.FetchChunk(r.res) }) })
+		done()
 		if chunk.Ptr == nil {
 			var err error
 			if bindings.ResultError(&r.res) != "" {

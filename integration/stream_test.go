@@ -173,6 +173,58 @@ users:
 		}
 	})
 
+	t.Run("OpenCursorsDoNotBlock", func(t *testing.T) {
+		// engine.connections is 1, yet cursors a session keeps open between FETCHes
+		// hold no share of DuckDB's work: other statements, in this session and in
+		// others, run meanwhile, and the cursors go on where they stopped.
+		ctx := testCtx(t)
+		a, err := pgx.Connect(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer a.Close(ctx)
+		b, err := pgx.Connect(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer b.Close(ctx)
+		tx, err := a.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback(ctx)
+		fetch := func(cursor string, from int64) {
+			t.Helper()
+			rows, err := tx.Query(ctx, "FETCH 3 FROM "+cursor, pgx.QueryExecModeSimpleProtocol)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+			if err != nil || len(got) != 3 || got[0] != from || got[2] != from+2 {
+				t.Fatalf("FETCH 3 FROM %s: %v %v, want %d..%d", cursor, got, err, from, from+2)
+			}
+		}
+		for _, c := range []string{"c1", "c2", "c3"} {
+			if _, err := tx.Exec(ctx, "DECLARE "+c+" CURSOR FOR SELECT i FROM generate_series(1, 10000000000) g(i)"); err != nil {
+				t.Fatal(err)
+			}
+			fetch(c, 1)
+		}
+		want := int64(len(env.data.products))
+		qctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		for name, q := range map[string]interface {
+			QueryRow(context.Context, string, ...any) pgx.Row
+		}{"another session": b, "the same transaction": tx} {
+			var n int64
+			if err := q.QueryRow(qctx, "SELECT count(*) FROM shop.products").Scan(&n); err != nil || n != want {
+				t.Fatalf("%s, with three cursors open: %d %v, want %d", name, n, err, want)
+			}
+		}
+		fetch("c2", 4)
+		fetch("c1", 4)
+	})
+
 	t.Run("DisconnectReleasesTheEngine", func(t *testing.T) {
 		ctx := testCtx(t)
 		a, err := pgx.Connect(ctx, dsn)

@@ -90,7 +90,9 @@ func (t TLSConfig) serverTLS() (*tls.Config, error) {
 type EngineConfig struct {
 	MemoryLimit string `koanf:"memory_limit"`
 	Threads     int    `koanf:"threads"`
-	Connections int    `koanf:"connections"`
+	// Connections is how many statements DuckDB works on at once (see
+	// engine.Config.Running); open cursors do not count.
+	Connections int `koanf:"connections"`
 	// Nice lowers the CPU priority of the threads that run DuckDB's work for a
 	// query (0-19; 0 keeps the process's), so point lookups and the protocol stay
 	// fast while heavy queries run.
@@ -134,7 +136,7 @@ func serveFlags(fs *pflag.FlagSet) {
 	fs.String("log-level", "", "debug, info, warn or error (log_level)")
 	fs.String("engine.memory-limit", "", "DuckDB memory limit, e.g. 4GB (engine.memory_limit)")
 	fs.Int("engine.threads", 0, "DuckDB threads (engine.threads)")
-	fs.Int("engine.connections", 0, "pooled DuckDB connections (engine.connections)")
+	fs.Int("engine.connections", 0, "statements DuckDB works on at once (engine.connections)")
 	fs.Int("engine.nice", 0, "nice value of the threads running DuckDB work, 0-19 (engine.nice)")
 	fs.String("engine.block-allocator-memory", "", "query memory DuckDB keeps between queries, e.g. 1GB (engine.block_allocator_memory)")
 	fs.String("cache-dir", "", "directory for decoded deletion vectors (cache_dir)")
@@ -169,6 +171,9 @@ func loadConfig(fs *pflag.FlagSet) (Config, error) {
 	}
 	if len(cfg.Catalogs) == 0 {
 		return cfg, fmt.Errorf("config: no catalogs configured")
+	}
+	if cfg.Engine.Connections < 1 {
+		return cfg, fmt.Errorf("config: engine.connections must be at least 1, not %d", cfg.Engine.Connections)
 	}
 	if cfg.Cache.TablesAfter < 1 {
 		return cfg, fmt.Errorf("config: cache.tables_after must be at least 1, not %d", cfg.Cache.TablesAfter)

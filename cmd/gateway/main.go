@@ -157,10 +157,14 @@ func serve(ctx context.Context, cfg Config, ready func(net.Addr)) error {
 		cats[db] = c
 	}
 	eng, err := engine.Open(ctx, engine.Config{
-		AllowedDirs:          append(allowedDirs(cfg), dvDir),
-		MemoryLimit:          cfg.Engine.MemoryLimit,
-		Threads:              cfg.Engine.Threads,
-		Connections:          cfg.Engine.Connections,
+		AllowedDirs: append(allowedDirs(cfg), dvDir),
+		MemoryLimit: cfg.Engine.MemoryLimit,
+		Threads:     cfg.Engine.Threads,
+		// Statements DuckDB works on at once are engine.connections; open cursors
+		// and suspended portals hold a connection without working, so the pool
+		// also has room for four per client.
+		Running:              cfg.Engine.Connections,
+		Connections:          cfg.Engine.Connections + 4*cfg.MaxConnections,
 		Nice:                 cfg.Engine.Nice,
 		BlockAllocatorMemory: cfg.Engine.BlockAllocatorMemory,
 		Setup:                planner.CompatSetup,
