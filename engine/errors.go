@@ -36,6 +36,8 @@ func Error(err error) error {
 		}
 	case duckdb.ErrorTypeBinder:
 		switch {
+		case strings.Contains(msg, "Ambiguous reference to column"):
+			code = pgerr.AmbiguousColumn
 		case strings.Contains(msg, "Referenced column") || strings.Contains(msg, "column"):
 			code = pgerr.UndefinedColumn
 		case strings.Contains(msg, "No function matches") || strings.Contains(msg, "function"):

@@ -32,6 +32,7 @@ var refusals = []struct {
 	{`SELECT * FROM shop.no_such_table`, []string{"42P01"}},
 	{`SELECT * FROM no_such_schema.sales`, []string{"42P01", "3F000"}},
 	{`SELECT no_such_column FROM shop.sales`, []string{"42703"}},
+	{`SELECT store_id FROM shop.sales JOIN shop.stores ON true LIMIT 1`, []string{"42702"}},
 	{`SELEC 1`, []string{"42601"}},
 	{`SELECT FROM WHERE`, []string{"42601"}},
 }

@@ -22,6 +22,7 @@ const (
 	InsufficientPrivilege       = "42501"
 	UndefinedTable              = "42P01"
 	UndefinedColumn             = "42703"
+	AmbiguousColumn             = "42702"
 	UndefinedFunction           = "42883"
 	UndefinedObject             = "42704"
 	DuplicatePreparedStatement  = "42P05"
