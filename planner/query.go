@@ -251,7 +251,9 @@ func (q *queryStmt) plan(ctx context.Context, params []any, loaded map[string]*t
 			sql = strings.ReplaceAll(sql, r.placeholder, hotRel)
 			continue
 		}
-		if !explain {
+		// A point lookup the lookup lane will answer does not make its table hot:
+		// a copy would only compete with the lane's own load of the snapshot.
+		if !explain && q.lookup == nil {
 			q.s.g.hot.note(key, tbl, r.ref.String(), v.snapshotID, spec.Stats.BytesTotal, hotScanLoader(r, t, v))
 		}
 		rel, err := engine.TableScanSQL(spec, r.cat.Remapper(), scanOptions(t))
