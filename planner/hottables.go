@@ -61,7 +61,12 @@ type hotEntry struct {
 	last     time.Time // last read
 	drop     bool      // evicted while read: dropped at the last release
 	why      string    // for hotRefused
+	retryAt  time.Time // for a copy that failed: when to count reads again
 }
+
+// hotRetryAfter is how long a snapshot whose copy failed (memory pressure, a file
+// that could not be read) is read from files before it may be copied again.
+const hotRetryAfter = 10 * time.Minute
 
 type hotTables struct {
 	eng      *engine.Engine
@@ -82,12 +87,13 @@ type hotTables struct {
 	paused  bool // copies are being compressed: statements read files
 	// quiesceWait bounds the wait for readers before compressing (hotQuiesceWait).
 	quiesceWait time.Duration
+	retryAfter  time.Duration // hotRetryAfter
 }
 
 func newHotTables(eng *engine.Engine, log *zap.Logger, maxBytes int64, after int) *hotTables {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &hotTables{eng: eng, log: log, maxBytes: maxBytes, after: max(after, 1), ctx: ctx, cancel: cancel,
-		entries: map[string]*hotEntry{}, quiesceWait: hotQuiesceWait}
+		entries: map[string]*hotEntry{}, quiesceWait: hotQuiesceWait, retryAfter: hotRetryAfter}
 }
 
 // hotKey names one table snapshot read with one schema.
@@ -141,6 +147,9 @@ func (h *hotTables) note(key, tbl, display string, snapshot, fileBytes int64, lo
 		e = &hotEntry{key: key, table: tbl, display: display, snapshot: snapshot}
 		h.entries[key] = e
 	}
+	if e.state == hotRefused && !e.retryAt.IsZero() && time.Now().After(e.retryAt) {
+		e.state, e.scans, e.retryAt = hotCounting, 0, time.Time{}
+	}
 	e.scans++
 	if e.state != hotCounting || e.scans < h.after || h.loading {
 		return
@@ -177,7 +186,7 @@ func (h *hotTables) copy(e *hotEntry, estimate int64, load func(context.Context)
 	h.loading = false
 	h.used -= estimate
 	if err != nil {
-		e.state, e.why = hotRefused, err.Error()
+		e.state, e.why, e.retryAt = hotRefused, err.Error(), time.Now().Add(h.retryAfter)
 		h.log.Info("hot table not copied", zap.String("table", e.display), zap.Int64("snapshot", e.snapshot), zap.Error(err))
 		h.dropLocked(e) // a copy cut short
 		return

@@ -116,14 +116,25 @@ func TestHotTablesPolicy(t *testing.T) {
 	if _, _, ok := h.acquire("a@2"); ok {
 		t.Fatal("a@2 was not evicted to make room for b@1")
 	}
-	// A load that fails leaves the snapshot to its files.
-	h.note("c@1", "c", "c", 1, 0, func(context.Context) (string, error) { return "(SELECT CAST('x' AS INTEGER) AS x)", nil })
-	h.note("c@1", "c", "c", 1, 0, func(context.Context) (string, error) { return "(SELECT CAST('x' AS INTEGER) AS x)", nil })
+	// A load that fails leaves the snapshot to its files, until it may be tried again.
+	failing := func(context.Context) (string, error) { return "(SELECT CAST('x' AS INTEGER) AS x)", nil }
+	h.retryAfter = 200 * time.Millisecond
+	h.note("c@1", "c", "c", 1, 0, failing)
+	h.note("c@1", "c", "c", 1, 0, failing)
 	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(h.describe("c@1"), "not copied"); {
 		if time.Now().After(deadline) {
 			t.Fatalf("c: %s", h.describe("c@1"))
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+	h.note("c@1", "c", "c", 1, 0, failing)
+	if d := h.describe("c@1"); !strings.Contains(d, "not copied") {
+		t.Fatalf("c retried at once: %s", d)
+	}
+	time.Sleep(300 * time.Millisecond)
+	h.note("c@1", "c", "c", 1, 0, failing)
+	if d := h.describe("c@1"); !strings.Contains(d, "(1 so far)") {
+		t.Fatalf("c after the retry delay: %s", d)
 	}
 	if h.used != h.entries["b@1"].bytes {
 		t.Fatalf("accounted %d bytes, the one copy left has %d", h.used, h.entries["b@1"].bytes)
