@@ -306,11 +306,7 @@ func TestCancelAndCloseReleaseTheConnection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := r.Next(ctx)
-	if err != nil || b == nil {
-		t.Fatalf("first batch: %v", err)
-	}
-	b.Release()
+	nextBatch(t, ctx, r)
 	cancel()
 	if _, err := r.Next(ctx); !errors.Is(err, context.Canceled) {
 		t.Fatalf("next after cancel: %v", err)
@@ -322,8 +318,7 @@ func TestCancelAndCloseReleaseTheConnection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ = r.Next(bg)
-	b.Release()
+	nextBatch(t, bg, r)
 	r.Close()
 	r.Close()
 	next()
@@ -332,6 +327,7 @@ func TestCancelAndCloseReleaseTheConnection(t *testing.T) {
 	r, err = e.Query(bg, "SELECT CAST(CASE WHEN x = 5000 THEN 'five' ELSE x::VARCHAR END AS BIGINT) FROM range(10000) a(x)", nil)
 	if err == nil {
 		for err == nil {
+			var b arrow.RecordBatch
 			b, err = r.Next(bg)
 			if b == nil && err == nil {
 				t.Fatal("conversion error not reported")
@@ -518,11 +514,7 @@ func TestOpenStatementsAndRunning(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := r.Next(ctx)
-		if err != nil || b == nil {
-			t.Fatalf("first batch: %v", err)
-		}
-		b.Release()
+		nextBatch(t, ctx, r)
 		open = append(open, r)
 	}
 	e.mu.Lock()
@@ -539,11 +531,7 @@ func TestOpenStatementsAndRunning(t *testing.T) {
 	}
 	// The open ones go on, one batch each in turn, through the one running slot.
 	for _, r := range open {
-		b, err := r.Next(ctx)
-		if err != nil || b == nil {
-			t.Fatalf("next batch: %v", err)
-		}
-		b.Release()
+		nextBatch(t, ctx, r)
 	}
 	open[0].Close()
 	r, err := e.Query(ctx, "SELECT 42::BIGINT", nil)
@@ -584,4 +572,14 @@ func TestLateConnectionSettings(t *testing.T) {
 	if len(e.all) != 2 {
 		t.Fatalf("%d connections", len(e.all))
 	}
+}
+
+// nextBatch reads one batch of r, which must have one, and releases it.
+func nextBatch(t *testing.T, ctx context.Context, r *Rows) {
+	t.Helper()
+	b, err := r.Next(ctx)
+	if err != nil || b == nil {
+		t.Fatalf("next batch: %v", err)
+	}
+	b.Release()
 }
