@@ -583,3 +583,17 @@ func nextBatch(t *testing.T, ctx context.Context, r *Rows) {
 	}
 	b.Release()
 }
+
+// TestErrorsHideRewrittenSQL checks that an error names the client's column and
+// leaves out the statement DuckDB ran (the planner's SQL, with file paths).
+func TestErrorsHideRewrittenSQL(t *testing.T) {
+	e, _ := openTest(t)
+	_, err := e.Query(context.Background(), "SELECT nosuch FROM (SELECT 1 AS sale_id, '/secret/path' AS f) t", nil)
+	var pe *pgerr.Error
+	if !errors.As(err, &pe) || pe.Code != pgerr.UndefinedColumn || pe.Message != `column "nosuch" does not exist` {
+		t.Fatalf("got %#v", err)
+	}
+	if strings.Contains(pe.Message+pe.Hint, "secret") || strings.Contains(pe.Message, "LINE") || !strings.Contains(pe.Hint, "sale_id") {
+		t.Fatalf("message %q, hint %q", pe.Message, pe.Hint)
+	}
+}

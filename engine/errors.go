@@ -2,6 +2,8 @@ package engine
 
 import (
 	"errors"
+	"fmt"
+	"regexp"
 	"strings"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
@@ -19,6 +21,7 @@ func Error(err error) error {
 	if i := strings.Index(msg, " Error: "); i >= 0 && i < 40 {
 		msg = msg[i+len(" Error: "):]
 	}
+	msg, hint := firstLineAndHint(msg)
 	code := pgerr.Internal
 	switch de.Type {
 	case duckdb.ErrorTypeParser, duckdb.ErrorTypeSyntax:
@@ -84,5 +87,32 @@ func Error(err error) error {
 			code = pgerr.UndefinedObject
 		}
 	}
-	return pgerr.Wrap(err, code, "%s", msg)
+	if m := unknownColumn.FindStringSubmatch(msg); m != nil && code == pgerr.UndefinedColumn {
+		msg = fmt.Sprintf("column %s does not exist", m[1])
+	}
+	e := pgerr.Wrap(err, code, "%s", msg)
+	if hint != "" {
+		e = e.WithHint("%s", hint)
+	}
+	return e
+}
+
+// unknownColumn is DuckDB's message for a column no relation in scope has.
+var unknownColumn = regexp.MustCompile(`^Referenced column ("[^"]*") not found in FROM clause!?$`)
+
+// firstLineAndHint keeps the first line of a DuckDB message. The lines after it show
+// the statement DuckDB ran ("LINE 1: ..." and a caret): that is the planner's
+// rewritten SQL, with file paths, not what the client sent, so it is left out. The
+// columns a binder error lists as candidates become the hint.
+func firstLineAndHint(msg string) (string, string) {
+	first, rest, ok := strings.Cut(msg, "\n")
+	if !ok {
+		return msg, ""
+	}
+	_, cands, ok := strings.Cut(rest, "Candidate bindings: ")
+	if !ok {
+		return strings.TrimSpace(first), ""
+	}
+	cands, _, _ = strings.Cut(cands, "\n")
+	return strings.TrimSpace(first), "Similar columns: " + strings.TrimSpace(cands)
 }
