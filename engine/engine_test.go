@@ -597,3 +597,13 @@ func TestErrorsHideRewrittenSQL(t *testing.T) {
 		t.Fatalf("message %q, hint %q", pe.Message, pe.Hint)
 	}
 }
+
+// TestConversionErrorIsPostgres checks a bad text value's message.
+func TestConversionErrorIsPostgres(t *testing.T) {
+	e, _ := openTest(t)
+	_, err := e.Query(context.Background(), "SELECT CAST(s AS INTEGER) FROM (SELECT 'five' AS s) t", nil)
+	var pe *pgerr.Error
+	if !errors.As(err, &pe) || pe.Code != pgerr.InvalidTextRepresentation || pe.Message != `invalid input syntax for type integer: "five"` {
+		t.Fatalf("got %#v", err)
+	}
+}

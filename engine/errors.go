@@ -90,6 +90,11 @@ func Error(err error) error {
 	if m := unknownColumn.FindStringSubmatch(msg); m != nil && code == pgerr.UndefinedColumn {
 		msg = fmt.Sprintf("column %s does not exist", m[1])
 	}
+	if m := badInput.FindStringSubmatch(msg); m != nil && code == pgerr.InvalidTextRepresentation {
+		if name, ok := pgTypeNames[m[2]]; ok {
+			msg = fmt.Sprintf("invalid input syntax for type %s: \"%s\"", name, m[1])
+		}
+	}
 	e := pgerr.Wrap(err, code, "%s", msg)
 	if hint != "" {
 		e = e.WithHint("%s", hint)
@@ -99,6 +104,15 @@ func Error(err error) error {
 
 // unknownColumn is DuckDB's message for a column no relation in scope has.
 var unknownColumn = regexp.MustCompile(`^Referenced column ("[^"]*") not found in FROM clause!?$`)
+
+// badInput is DuckDB's message for text that does not convert to a type.
+var badInput = regexp.MustCompile(`^Could not convert string '(.*)' to ([A-Z0-9]+)( when casting from source column .*)?$`)
+
+// pgTypeNames names DuckDB's internal type names as PostgreSQL's messages do.
+var pgTypeNames = map[string]string{
+	"INT16": "smallint", "INT32": "integer", "INT64": "bigint", "FLOAT": "real", "DOUBLE": "double precision",
+	"BOOL": "boolean", "DATE": "date", "UUID": "uuid", "INTERVAL": "interval",
+}
 
 // firstLineAndHint keeps the first line of a DuckDB message. The lines after it show
 // the statement DuckDB ran ("LINE 1: ..." and a caret): that is the planner's
