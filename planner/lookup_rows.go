@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"cmp"
 	"math"
 	"math/big"
 	"strings"
@@ -352,19 +353,19 @@ func exactDecimal(s string, scale int32) (decimal128.Num, bool) {
 func cmpValue(a arrow.Array, i int, v lval) int {
 	switch c := a.(type) {
 	case *array.Int8:
-		return cmpInt(int64(c.Value(i)), v.i)
+		return cmp.Compare(int64(c.Value(i)), v.i)
 	case *array.Int16:
-		return cmpInt(int64(c.Value(i)), v.i)
+		return cmp.Compare(int64(c.Value(i)), v.i)
 	case *array.Int32:
-		return cmpInt(int64(c.Value(i)), v.i)
+		return cmp.Compare(int64(c.Value(i)), v.i)
 	case *array.Int64:
-		return cmpInt(c.Value(i), v.i)
+		return cmp.Compare(c.Value(i), v.i)
 	case *array.Float64:
 		return cmpFloat(c.Value(i), v.f)
 	case *array.Date32:
-		return cmpInt(int64(c.Value(i)), v.i)
+		return cmp.Compare(int64(c.Value(i)), v.i)
 	case *array.Timestamp:
-		return cmpInt(int64(c.Value(i)), v.i)
+		return cmp.Compare(int64(c.Value(i)), v.i)
 	case *array.String:
 		return strings.Compare(c.Value(i), v.s)
 	case *array.LargeString:
@@ -381,19 +382,19 @@ func cmpValue(a arrow.Array, i int, v lval) int {
 func cmpRows(a arrow.Array, i, j int) int {
 	switch c := a.(type) {
 	case *array.Int8:
-		return cmpInt(int64(c.Value(i)), int64(c.Value(j)))
+		return cmp.Compare(int64(c.Value(i)), int64(c.Value(j)))
 	case *array.Int16:
-		return cmpInt(int64(c.Value(i)), int64(c.Value(j)))
+		return cmp.Compare(int64(c.Value(i)), int64(c.Value(j)))
 	case *array.Int32:
-		return cmpInt(int64(c.Value(i)), int64(c.Value(j)))
+		return cmp.Compare(int64(c.Value(i)), int64(c.Value(j)))
 	case *array.Int64:
-		return cmpInt(c.Value(i), c.Value(j))
+		return cmp.Compare(c.Value(i), c.Value(j))
 	case *array.Float64:
 		return cmpFloat(c.Value(i), c.Value(j))
 	case *array.Date32:
-		return cmpInt(int64(c.Value(i)), int64(c.Value(j)))
+		return cmp.Compare(int64(c.Value(i)), int64(c.Value(j)))
 	case *array.Timestamp:
-		return cmpInt(int64(c.Value(i)), int64(c.Value(j)))
+		return cmp.Compare(int64(c.Value(i)), int64(c.Value(j)))
 	case *array.String:
 		return strings.Compare(c.Value(i), c.Value(j))
 	case *array.LargeString:
@@ -406,16 +407,8 @@ func cmpRows(a arrow.Array, i, j int) int {
 	panic("lookup lane: unsupported column type " + a.DataType().String())
 }
 
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
+// cmpFloat orders NaN after every number, as PostgreSQL does (cmp.Compare puts it
+// first).
 func cmpFloat(a, b float64) int {
 	an, bn := math.IsNaN(a), math.IsNaN(b)
 	switch {

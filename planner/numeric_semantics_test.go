@@ -182,19 +182,7 @@ func TestNumericDivisionDuckDB(t *testing.T) {
 			[]string{"-1.3750000000000000", "0.00250000000000000000", "0.37500000000000000000", "3.0850000000000000"}},
 	}
 	for _, c := range cases {
-		tree, err := pg.Parse(c.sql)
-		if err != nil {
-			t.Fatal(err)
-		}
-		stmt := tree.Stmts[0].Stmt
-		nameResultColumns(stmt)
-		rewriteTimeZones(stmt, nil)
-		rewriteSemantics(stmt)
-		rewriteCompat(stmt)
-		sql, err := pg.Deparse(tree)
-		if err != nil {
-			t.Fatal(err)
-		}
+		sql := rewrittenForDuckDB(t, c.sql)
 		if got := queryStrings(t, eng, sql); strings.Join(got, "\n") != strings.Join(c.want, "\n") {
 			t.Errorf("%s\n got %q\nwant %q", c.sql, got, c.want)
 		}

@@ -315,8 +315,8 @@ func TestSeriesMatchesPostgres(t *testing.T) {
 	}
 }
 
-// rewrittenForDuckDB is sql after the planner's rewrites for DuckDB, with the zone
-// still a placeholder (zoneFunctions fills it in).
+// rewrittenForDuckDB is sql after the planner's rewrites for DuckDB, in newQuery's
+// order, with the zone still a placeholder (zoneFunctions fills it in).
 func rewrittenForDuckDB(t *testing.T, sql string) string {
 	t.Helper()
 	tree, err := pg.Parse(sql)
@@ -324,6 +324,7 @@ func rewrittenForDuckDB(t *testing.T, sql string) string {
 		t.Fatal(err)
 	}
 	stmt := tree.Stmts[0].Stmt
+	nameResultColumns(stmt)
 	rewriteTimeZones(stmt, nil)
 	rewriteSemantics(stmt)
 	rewriteCompat(stmt)
